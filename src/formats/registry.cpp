@@ -1,0 +1,18 @@
+#include <map>
+#include <string>
+
+#include "formats/factories.hpp"
+
+namespace signet::formats {
+
+const Format* find_format(std::string_view element) {
+  static const std::map<std::string, const Format*, std::less<>> table = {
+      {"zip-file", &zip_format()},
+      {"file", &plain_file_format()},
+      {"xml-file", &xml_format()},
+  };
+  auto it = table.find(element);
+  return it == table.end() ? nullptr : it->second;
+}
+
+}  // namespace signet::formats

@@ -1,0 +1,6 @@
+// STUB: replaced by the real implementation.
+#include "formats/factories.hpp"
+
+namespace signet::formats {
+const Format& xml_format() { return plain_file_format(); }
+}  // namespace signet::formats

@@ -1,0 +1,164 @@
+#include "io/source.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "io/error.hpp"
+
+namespace signet::io {
+
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+class RangeReader : public Reader {
+ public:
+  explicit RangeReader(FileRange r) : r_(std::move(r)) {}
+  size_t read(std::span<uint8_t> buf) override {
+    uint64_t left = r_.size - pos_;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
+    if (want == 0) return 0;
+    size_t n = r_.file->read_at(r_.offset + pos_, buf.first(want));
+    if (n == 0) throw Error("file is shorter than expected", Location{r_.file->path().string()});
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  FileRange r_;
+  uint64_t pos_ = 0;
+};
+
+class RangeSource : public Source {
+ public:
+  RangeSource(FileRange r, std::string name) : r_(std::move(r)), name_(std::move(name)) {}
+  uint64_t size() const override { return r_.size; }
+  std::unique_ptr<Reader> open() const override { return std::make_unique<RangeReader>(r_); }
+  std::optional<FileRange> file_range() const override { return r_; }
+  std::string name() const override { return name_; }
+
+ private:
+  FileRange r_;
+  std::string name_;
+};
+
+class MemoryReader : public Reader {
+ public:
+  explicit MemoryReader(std::span<const uint8_t> d) : d_(d) {}
+  size_t read(std::span<uint8_t> buf) override {
+    size_t n = std::min(buf.size(), d_.size() - pos_);
+    std::memcpy(buf.data(), d_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::span<const uint8_t> d_;
+  size_t pos_ = 0;
+};
+
+class MemorySource : public Source {
+ public:
+  MemorySource(std::vector<uint8_t> b, std::string name) : b_(std::move(b)), name_(std::move(name)) {}
+  uint64_t size() const override { return b_.size(); }
+  std::unique_ptr<Reader> open() const override { return std::make_unique<MemoryReader>(b_); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::vector<uint8_t> b_;
+  std::string name_;
+};
+
+}  // namespace
+
+SourcePtr file_source(const std::filesystem::path& path) {
+  auto f = std::make_shared<const File>(File::open_read(path));
+  uint64_t size = f->size();
+  return std::make_shared<RangeSource>(FileRange{f, 0, size}, path.filename().string());
+}
+
+SourcePtr range_source(FileRange range, std::string name) {
+  return std::make_shared<RangeSource>(std::move(range), std::move(name));
+}
+
+SourcePtr memory_source(std::vector<uint8_t> bytes, std::string name) {
+  return std::make_shared<MemorySource>(std::move(bytes), std::move(name));
+}
+
+std::vector<uint8_t> read_all(const Source& src, uint64_t max_bytes) {
+  if (src.size() > max_bytes) {
+    throw Error("file is too large (" + std::to_string(src.size()) + " bytes, limit " + std::to_string(max_bytes) +
+                    ")",
+                Location{src.name()});
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(src.size()));
+  auto r = src.open();
+  size_t done = 0;
+  while (done < out.size()) {
+    size_t n = r->read(std::span<uint8_t>(out).subspan(done));
+    if (n == 0) throw Error("file is shorter than its declared size", Location{src.name()});
+    done += n;
+  }
+  return out;
+}
+
+void for_each_chunk(const Source& src, const std::function<void(std::span<const uint8_t>)>& fn) {
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(kChunk, std::max<uint64_t>(src.size(), 1))));
+  auto r = src.open();
+  uint64_t total = 0;
+  for (;;) {
+    size_t n = r->read(buf);
+    if (n == 0) break;
+    total += n;
+    fn(std::span<const uint8_t>(buf.data(), n));
+  }
+  if (total != src.size()) {
+    throw Error("read " + std::to_string(total) + " bytes but expected " + std::to_string(src.size()),
+                Location{src.name()});
+  }
+}
+
+FileRange materialize(const Source& src, TempDir& dir) {
+  if (auto r = src.file_range()) return *r;
+  auto path = dir.new_file(src.name());
+  File out = File::create(path);
+  for_each_chunk(src, [&](std::span<const uint8_t> c) { out.write_all(c); });
+  auto f = std::make_shared<const File>(std::move(out));
+  return FileRange{f, 0, src.size()};
+}
+
+void copy_to(const Source& src, File& out) {
+  if (auto r = src.file_range()) {
+    loff_t in_off = static_cast<loff_t>(r->offset);
+    uint64_t left = r->size;
+    while (left > 0) {
+      ssize_t n = ::copy_file_range(r->file->fd(), &in_off, out.fd(), nullptr,
+                                    static_cast<size_t>(std::min<uint64_t>(left, 1ull << 30)), 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) break;  // fall back
+        throw Error(std::string("copy failed: ") + std::strerror(errno), Location{out.path().string()});
+      }
+      if (n == 0) throw Error("file is shorter than expected", Location{r->file->path().string()});
+      left -= static_cast<uint64_t>(n);
+    }
+    if (left == 0) return;
+    // Fallback for the rest: plain reads.
+    std::vector<uint8_t> buf(kChunk);
+    uint64_t pos = static_cast<uint64_t>(in_off);
+    while (left > 0) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
+      r->file->read_exact(pos, std::span<uint8_t>(buf.data(), want));
+      out.write_all(std::span<const uint8_t>(buf.data(), want));
+      pos += want;
+      left -= want;
+    }
+    return;
+  }
+  for_each_chunk(src, [&](std::span<const uint8_t> c) { out.write_all(c); });
+}
+
+}  // namespace signet::io
