@@ -47,7 +47,7 @@ struct Element {
   std::vector<Directive> directives;  // document order
   std::vector<Element> children;      // nested file elements and directories (containers only)
   Location where;                     // the element, or the <include> that produced it
-  std::string label;                  // for messages: "<pe-file path=\"a.exe\">" or "<pe-file-set> <include path=..>"
+  std::string label;                  // for messages: "<pe-file path=\"a.exe\">" or "<pe-file-set> include \"a.exe\""
 };
 
 struct Parameter {
