@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/keys.hpp"
+#include "crypto/key_file_signer.hpp"
 #include "engine/engine.hpp"
 #include "io/error.hpp"
 
@@ -63,7 +64,7 @@ Handler add_sign_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("sign", "Sign an artifact as the artifact configuration describes");
   struct Opts {
     std::string config, input, output, report;
-    std::vector<std::string> params, timestamp_urls;
+    std::vector<std::string> params, timestamp_urls, trust;
     KeyOptions keys;
     LimitOptions limits;
     unsigned threads = 0;
@@ -76,6 +77,7 @@ Handler add_sign_command(CLI::App& app) {
   add_key_options(cmd, o->keys);
   cmd->add_option("--param", o->params, "NAME=VALUE for a configuration parameter");
   cmd->add_option("--timestamp-url", o->timestamp_urls, "RFC 3161 time-stamping authority (tried in order)");
+  cmd->add_option("--trust", o->trust, "Trusted root for <authenticode-verify> (PEM/DER), repeatable");
   cmd->add_option("--report", o->report, "Write a JSON report of every entry");
   cmd->add_option("--threads", o->threads, "Worker threads (default: one per core)");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress display");
@@ -88,6 +90,10 @@ Handler add_sign_command(CLI::App& app) {
     options.parameters = parse_params(o->params);
     options.keys = load_keys(o->keys);
     options.keys.timestamp_urls = o->timestamp_urls;
+    for (const auto& p : o->trust) {
+      auto certs = crypto::load_certificates(p);
+      options.keys.trust_anchors.insert(options.keys.trust_anchors.end(), certs.begin(), certs.end());
+    }
     if (!o->report.empty()) options.report = o->report;
     options.limits = to_limits(o->limits);
     options.threads = o->threads;

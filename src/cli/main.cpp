@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
       {"inspect", signet::cli::add_inspect_command(app)},
       {"config", signet::cli::add_config_command(app)},
       {"verify", signet::cli::add_verify_command(app)},
+      {"serve", signet::cli::add_serve_command(app)},
+      {"submit", signet::cli::add_submit_command(app)},
+      {"audit", signet::cli::add_audit_command(app)},
   };
   try {
     app.parse(argc, argv);

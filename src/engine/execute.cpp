@@ -29,6 +29,8 @@ class Executor {
     ctx_.x509 = keys.x509;
     ctx_.pgp = keys.pgp;
     ctx_.timestamp_urls = keys.timestamp_urls;
+    ctx_.trust_anchors = keys.trust_anchors;
+    ctx_.temp = &temp_;
   }
 
   ~Executor() { drain(); }

@@ -47,6 +47,7 @@ struct Keys {
   crypto::SignerPtr x509;
   std::shared_ptr<const crypto::openpgp::SecretKey> pgp;
   std::vector<std::string> timestamp_urls;
+  std::vector<crypto::CertDer> trust_anchors;  // --trust: for authenticode-verify
 };
 
 struct PlanOptions {

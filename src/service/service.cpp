@@ -1,0 +1,1 @@
+// The signing service (issue: signet serve) lives in this layer.
