@@ -39,14 +39,15 @@ std::string error_of(F fn) {
 }
 
 methods::Context rsa_ctx() {
-  return {
-      crypto::load_key_file_signer(Pki::get() / "cs.p12", "test", std::nullopt, std::nullopt), nullptr, {}};
+  methods::Context ctx;
+  ctx.x509 = crypto::load_key_file_signer(Pki::get() / "cs.p12", "test", std::nullopt, std::nullopt);
+  return ctx;
 }
 methods::Context ec_ctx() {
-  return {crypto::load_key_file_signer(Pki::get() / "ec-P-256.key", "", Pki::get() / "ec-P-256.crt",
-                                       std::nullopt),
-          nullptr,
-          {}};
+  methods::Context ctx;
+  ctx.x509 =
+      crypto::load_key_file_signer(Pki::get() / "ec-P-256.key", "", Pki::get() / "ec-P-256.crt", std::nullopt);
+  return ctx;
 }
 
 // A temp file with some content, as the engine passes it.
