@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "formats/zip/zip_internal.hpp"
+#include "io/crc32.hpp"
 
 namespace signet::formats::zip {
 
@@ -40,7 +41,7 @@ struct EntryInfo {
 };
 
 uint32_t update_crc(uint32_t crc, std::span<const uint8_t> d) {
-  return static_cast<uint32_t>(crc32_z(crc, d.data(), d.size()));
+  return io::crc32(crc, d);
 }
 
 class StoredReader : public io::Reader {

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "formats/zip/zip_internal.hpp"
+#include "io/crc32.hpp"
 
 namespace signet::formats::zip {
 
@@ -188,7 +189,7 @@ NewEntry write_entry(Out& out, const Header& h, const io::Source& src, const std
     size_t n = reader->read(in);
     if (n == 0) break;
     auto chunk = std::span<uint8_t>(in.data(), n);
-    crc = crc32_z(crc, chunk.data(), chunk.size());
+    crc = io::crc32(static_cast<uint32_t>(crc), chunk);
     e.usize += n;
     if (e.usize > declared) break;
     if (deflater) {
