@@ -23,22 +23,23 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The suite runs on this build: optimised (so -O2-only warnings are caught too) with ASan+UBSan.
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
 	@bash scripts/run-demo.sh $(BUILD)/signet
 
-# Fuzzers first, so that the last lines printed are ctest's summary.
-test: test-deps build build-asan
+# The whole suite (unit, integration with the independent verifiers) on the ASan+UBSan build;
+# fuzzers first, so that the last lines printed are ctest's summary.
+test: test-deps build-asan
 	$(MAKE) --no-print-directory fuzz
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_FUZZ=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	bash scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build

@@ -50,7 +50,7 @@ class MemoryReader : public Reader {
   explicit MemoryReader(std::span<const uint8_t> d) : d_(d) {}
   size_t read(std::span<uint8_t> buf) override {
     size_t n = std::min(buf.size(), d_.size() - pos_);
-    std::memcpy(buf.data(), d_.data() + pos_, n);
+    if (n) std::memcpy(buf.data(), d_.data() + pos_, n);
     pos_ += n;
     return n;
   }

@@ -151,7 +151,7 @@ inline std::string deflate_raw(const std::string& s) {
 }
 
 inline void le(std::string& b, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) b += static_cast<char>((v >> (8 * i)) & 0xFF);
+  for (int i = 0; i < bytes; ++i) b += static_cast<char>(i < 8 ? (v >> (8 * i)) & 0xFF : 0);
 }
 
 enum class Descriptor { none, with_sig, without_sig, with_sig64 };
