@@ -43,8 +43,12 @@ Handler add_verify_command(CLI::App& app) {
     for (const auto& f : findings) {
       all_ok = all_ok && f.result.valid;
       if (o->json) {
-        out.push_back({{"signature", f.signature}, {"subject", f.subject}, {"kind", f.result.kind},
-                       {"valid", f.result.valid}, {"signer", f.result.signer}, {"digest", f.result.digest},
+        out.push_back({{"signature", f.signature},
+                       {"subject", f.subject},
+                       {"kind", f.result.kind},
+                       {"valid", f.result.valid},
+                       {"signer", f.result.signer},
+                       {"digest", f.result.digest},
                        {"detail", f.result.detail}});
         continue;
       }

@@ -49,8 +49,10 @@ engine::Keys load_keys(const KeyOptions& k) {
 void add_limit_options(CLI::App* cmd, LimitOptions& l) {
   cmd->add_option("--max-entry-size", l.max_entry_size, "Largest uncompressed container entry, bytes")
       ->group("Limits");
-  cmd->add_option("--max-total-size", l.max_total_size, "Largest uncompressed container, bytes")->group("Limits");
-  cmd->add_option("--max-ratio", l.max_ratio, "Largest compression ratio of an entry over 1 MiB")->group("Limits");
+  cmd->add_option("--max-total-size", l.max_total_size, "Largest uncompressed container, bytes")
+      ->group("Limits");
+  cmd->add_option("--max-ratio", l.max_ratio, "Largest compression ratio of an entry over 1 MiB")
+      ->group("Limits");
 }
 
 formats::Limits to_limits(const LimitOptions& l) {

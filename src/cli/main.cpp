@@ -10,12 +10,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("signet 0.1.0"));
   std::vector<std::pair<std::string, signet::cli::Handler>> commands = {
-      {"sign", signet::cli::add_sign_command(app)},
-      {"inspect", signet::cli::add_inspect_command(app)},
-      {"config", signet::cli::add_config_command(app)},
-      {"verify", signet::cli::add_verify_command(app)},
-      {"serve", signet::cli::add_serve_command(app)},
-      {"submit", signet::cli::add_submit_command(app)},
+      {"sign", signet::cli::add_sign_command(app)},     {"inspect", signet::cli::add_inspect_command(app)},
+      {"config", signet::cli::add_config_command(app)}, {"verify", signet::cli::add_verify_command(app)},
+      {"serve", signet::cli::add_serve_command(app)},   {"submit", signet::cli::add_submit_command(app)},
       {"audit", signet::cli::add_audit_command(app)},
   };
   try {

@@ -49,7 +49,8 @@ SignSummary sign(const SignOptions& options) {
     auto json = make_report(root, cfg, options.input.string(), options.output.string());
     io::AtomicOutput rep(*options.report);
     std::string text = json.dump(2) + "\n";
-    rep.file().write_all(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    rep.file().write_all(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
     out.commit();
     rep.commit();
   } else {

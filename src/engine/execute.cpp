@@ -44,8 +44,8 @@ class Executor {
   }
 
   struct Scheduled {
-    Future bytes;                // nullptr when unchanged
-    std::vector<Future> added;   // one per Node::added
+    Future bytes;               // nullptr when unchanged
+    std::vector<Future> added;  // one per Node::added
   };
 
   Scheduled schedule(Node& n) {
@@ -151,7 +151,8 @@ class Executor {
     });
   }
 
-  void collect_children(Node& n, std::vector<formats::Replacement>& replaced, std::vector<formats::Addition>& added) {
+  void collect_children(Node& n, std::vector<formats::Replacement>& replaced,
+                        std::vector<formats::Addition>& added) {
     for (auto& c : n.children) {
       Scheduled s = schedule(c);
       if (c.changes) replaced.push_back(formats::Replacement{c.entry_index, s.bytes});

@@ -17,7 +17,7 @@ struct Progress {
 };
 
 struct ExecuteOptions {
-  unsigned threads = 0;      // 0: one per core
+  unsigned threads = 0;         // 0: one per core
   bool record_digests = false;  // fill Node::sha256_before/after (costs a pass per file)
   formats::Limits limits;
   Progress* progress = nullptr;

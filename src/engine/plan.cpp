@@ -26,7 +26,8 @@ std::string join(const Segments& segs, size_t from) {
 bool same_segment(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -73,13 +74,13 @@ void Planner::check_count(const config::Element& el, uint64_t n, const std::stri
   std::string pattern = el.path ? *el.path : "";
   std::string what = el.kind == "directory" ? "directory" : "file";
   if (n < el.min_matches) {
-    errors_.emplace_back(el.label + ": path \"" + pattern + "\" matched " + plural(n, what.c_str()) + " in '" +
-                             container + "', expected at least " + std::to_string(el.min_matches) +
+    errors_.emplace_back(el.label + ": path \"" + pattern + "\" matched " + plural(n, what.c_str()) +
+                             " in '" + container + "', expected at least " + std::to_string(el.min_matches) +
                              " (min-matches)",
                          el.where);
   } else if (el.max_matches && n > *el.max_matches) {
-    errors_.emplace_back(el.label + ": path \"" + pattern + "\" matched " + plural(n, what.c_str()) + " in '" +
-                             container + "', expected at most " + std::to_string(*el.max_matches) +
+    errors_.emplace_back(el.label + ": path \"" + pattern + "\" matched " + plural(n, what.c_str()) +
+                             " in '" + container + "', expected at most " + std::to_string(*el.max_matches) +
                              " (max-matches; use max-matches=\"unbounded\" to allow more)",
                          el.where);
   }
@@ -117,14 +118,15 @@ void Planner::plan_node(Node& node, const config::Element& el, uint64_t depth) {
     node.opened = node.format->open(node.bytes, opt_.limits);
   } catch (const io::Error& e) {
     std::string loc = e.where().to_string();
-    errors_.emplace_back(node.path + ": " + (loc.empty() || loc == node.path ? "" : loc + ": ") + e.message());
+    errors_.emplace_back(node.path + ": " + (loc.empty() || loc == node.path ? "" : loc + ": ") +
+                         e.message());
     return;
   }
   check_restrictions(node, el);
   if (node.opened->is_container()) {
     if (depth >= opt_.limits.max_depth) {
-      errors_.emplace_back(node.path + ": containers nested deeper than " + std::to_string(opt_.limits.max_depth) +
-                           " levels");
+      errors_.emplace_back(node.path + ": containers nested deeper than " +
+                           std::to_string(opt_.limits.max_depth) + " levels");
       return;
     }
     match_container(node, el, depth);
@@ -163,8 +165,9 @@ void Planner::check_restrictions(Node& node, const config::Element& el) {
                                "\" but the file has no such value",
                            r.where);
     } else if (*actual != expected) {
-      errors_.emplace_back("'" + node.path + "': " + r.name + " is \"" + *actual + "\", expected \"" + expected + "\"",
-                           r.where);
+      errors_.emplace_back(
+          "'" + node.path + "': " + r.name + " is \"" + *actual + "\", expected \"" + expected + "\"",
+          r.where);
     }
   }
 }
@@ -185,7 +188,8 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
   for (size_t i = 0; i < entries.size(); ++i) {
     segs[i] = config::split_path(entries[i].path);
     size_t n = entries[i].directory ? segs[i].size() : (segs[i].empty() ? 0 : segs[i].size() - 1);
-    for (size_t k = 1; k <= n; ++k) add_dir(Segments(segs[i].begin(), segs[i].begin() + static_cast<long>(k)));
+    for (size_t k = 1; k <= n; ++k)
+      add_dir(Segments(segs[i].begin(), segs[i].begin() + static_cast<long>(k)));
   }
 
   std::vector<const config::Element*> claim(entries.size(), nullptr);
@@ -207,7 +211,8 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
           hits.push_back(prefix);
         } else {
           for (const auto& d : dirs) {
-            if (d.size() > prefix.size() && has_prefix(d, prefix) && pattern.matches(join(d, prefix.size()))) {
+            if (d.size() > prefix.size() && has_prefix(d, prefix) &&
+                pattern.matches(join(d, prefix.size()))) {
               hits.push_back(d);
             }
           }
@@ -222,8 +227,9 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
         if (!pattern.matches(join(segs[i], prefix.size()))) continue;
         ++n;
         if (claim[i] && claim[i] != &c) {
-          errors_.emplace_back("'" + node.path + "/" + entries[i].path + "' is matched by both " + claim[i]->label +
-                                   " (line " + std::to_string(claim[i]->where.line) + ") and " + c.label,
+          errors_.emplace_back("'" + node.path + "/" + entries[i].path + "' is matched by both " +
+                                   claim[i]->label + " (line " + std::to_string(claim[i]->where.line) +
+                                   ") and " + c.label,
                                c.where);
         }
         claim[i] = &c;
@@ -259,8 +265,8 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
     for (const auto& a : child.added) {
       if (!taken.insert(lower(a.path)).second) {
         errors_.emplace_back("'" + node.path + "/" + a.path + "' (output of <" +
-                                 std::string(child.methods[a.method_index]->directive()) + "> for '" + child.path +
-                                 "') collides with an existing file or another output",
+                                 std::string(child.methods[a.method_index]->directive()) + "> for '" +
+                                 child.path + "') collides with an existing file or another output",
                              claim[i]->where);
       }
     }
@@ -270,8 +276,9 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
 
 }  // namespace
 
-Node build_plan(const config::ArtifactConfiguration& config, io::SourcePtr input, const std::string& input_name,
-                const Keys& keys, const PlanOptions& options, std::vector<io::Error>* problems) {
+Node build_plan(const config::ArtifactConfiguration& config, io::SourcePtr input,
+                const std::string& input_name, const Keys& keys, const PlanOptions& options,
+                std::vector<io::Error>* problems) {
   Planner planner(keys, options);
   Node root;
   root.path = input_name;
@@ -282,9 +289,9 @@ Node build_plan(const config::ArtifactConfiguration& config, io::SourcePtr input
     try {
       auto pattern = config::PathPattern::parse(*el.path, el.where);
       if (!pattern.matches(input_name)) {
-        planner.errors().emplace_back(el.label + ": path \"" + *el.path + "\" does not match the input file name '" +
-                                          input_name + "'",
-                                      el.where);
+        planner.errors().emplace_back(
+            el.label + ": path \"" + *el.path + "\" does not match the input file name '" + input_name + "'",
+            el.where);
       }
     } catch (const io::Error& e) {
       planner.errors().push_back(e);

@@ -14,23 +14,23 @@
 namespace signet::engine {
 
 struct AddedFile {
-  std::string path;       // full path inside the enclosing container
-  size_t method_index;    // which of the node's methods produces it
+  std::string path;     // full path inside the enclosing container
+  size_t method_index;  // which of the node's methods produces it
 };
 
 struct Node {
-  std::string path;  // display path: "outer.zip/inner.zip/a.bin" (root: the input file's name)
-  std::string name;  // base name, for ${file.name}
+  std::string path;        // display path: "outer.zip/inner.zip/a.bin" (root: the input file's name)
+  std::string name;        // base name, for ${file.name}
   size_t entry_index = 0;  // index in the parent container's entries
   const config::Element* element = nullptr;  // null: not matched, left unchanged
   const formats::Format* format = nullptr;
   io::SourcePtr bytes;
   std::unique_ptr<formats::OpenedFile> opened;
   std::vector<std::unique_ptr<methods::Method>> methods;
-  std::vector<AddedFile> added;  // detached/enveloped outputs, added to the parent container
-  std::vector<Node> children;    // matched entries of a container (in entry order)
+  std::vector<AddedFile> added;   // detached/enveloped outputs, added to the parent container
+  std::vector<Node> children;     // matched entries of a container (in entry order)
   std::vector<size_t> unmatched;  // entries of a container no element matched
-  bool changes = false;  // this node's bytes change (embedded method, or a changed/added child)
+  bool changes = false;           // this node's bytes change (embedded method, or a changed/added child)
 
   // Filled while executing, for the report.
   struct Applied {
@@ -59,7 +59,8 @@ struct PlanOptions {
 // Builds the plan. Throws io::ErrorList with every problem found (match counts, restrictions,
 // unsupported elements, missing keys, hostile containers), each naming the element and its line;
 // with `problems` given, they are returned there instead (inspect shows the tree and them).
-Node build_plan(const config::ArtifactConfiguration& config, io::SourcePtr input, const std::string& input_name,
-                const Keys& keys, const PlanOptions& options, std::vector<io::Error>* problems = nullptr);
+Node build_plan(const config::ArtifactConfiguration& config, io::SourcePtr input,
+                const std::string& input_name, const Keys& keys, const PlanOptions& options,
+                std::vector<io::Error>* problems = nullptr);
 
 }  // namespace signet::engine

@@ -67,13 +67,16 @@ void render(const Node& n, int depth, std::ostringstream& os) {
 
 }  // namespace
 
-nlohmann::json make_report(const Node& root, const config::ArtifactConfiguration& config, const std::string& input,
-                           const std::string& output) {
+nlohmann::json make_report(const Node& root, const config::ArtifactConfiguration& config,
+                           const std::string& input, const std::string& output) {
   nlohmann::json entries = nlohmann::json::array();
   add_entries(root, entries);
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : config.parameter_values) params[k] = v;
-  return {{"input", input}, {"output", output}, {"configuration", config.file}, {"parameters", params},
+  return {{"input", input},
+          {"output", output},
+          {"configuration", config.file},
+          {"parameters", params},
           {"entries", entries}};
 }
 

@@ -12,9 +12,9 @@
 namespace signet::engine {
 
 struct VerifyOptions {
-  std::vector<crypto::CertDer> anchors;       // --ca
-  std::vector<crypto::CertDer> tsa_anchors;   // --tsa-ca
-  std::vector<crypto::CertDer> signer_certs;  // --cert: keys for raw signatures (which carry none)
+  std::vector<crypto::CertDer> anchors;         // --ca
+  std::vector<crypto::CertDer> tsa_anchors;     // --tsa-ca
+  std::vector<crypto::CertDer> signer_certs;    // --cert: keys for raw signatures (which carry none)
   std::vector<std::filesystem::path> pgp_keys;  // --pgp-key (public keys)
   formats::Limits limits;
 };

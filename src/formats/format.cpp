@@ -9,7 +9,9 @@ const std::vector<Entry>& OpenedFile::entries() const {
   return none;
 }
 
-io::SourcePtr OpenedFile::entry_source(size_t) const { throw io::Error("not a container"); }
+io::SourcePtr OpenedFile::entry_source(size_t) const {
+  throw io::Error("not a container");
+}
 
 void OpenedFile::write(io::File&, const std::vector<Replacement>&, const std::vector<Addition>&) const {
   throw io::Error("not a container");

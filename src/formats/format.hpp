@@ -17,15 +17,15 @@ namespace signet::formats {
 
 // Limits against hostile containers (configurable from the CLI).
 struct Limits {
-  uint64_t max_entry_size = 64ull << 30;    // uncompressed bytes of one entry
-  uint64_t max_total_size = 256ull << 30;   // uncompressed bytes of all entries of one container
-  uint64_t max_ratio = 1000;                // uncompressed / compressed, for entries over 1 MiB
+  uint64_t max_entry_size = 64ull << 30;   // uncompressed bytes of one entry
+  uint64_t max_total_size = 256ull << 30;  // uncompressed bytes of all entries of one container
+  uint64_t max_ratio = 1000;               // uncompressed / compressed, for entries over 1 MiB
   uint64_t max_entries = 1'000'000;
-  uint64_t max_depth = 32;                  // nesting of containers
+  uint64_t max_depth = 32;  // nesting of containers
 };
 
 struct Entry {
-  std::string path;  // '/'-separated as stored; never absolute, never containing ".." (rejected on open)
+  std::string path;   // '/'-separated as stored; never absolute, never containing ".." (rejected on open)
   uint64_t size = 0;  // uncompressed
   bool directory = false;
 };

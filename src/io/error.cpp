@@ -17,7 +17,9 @@ static std::string join_location(const std::string& message, const Location& whe
 }
 
 Error::Error(std::string message, Location where)
-    : std::runtime_error(join_location(message, where)), message_(std::move(message)), where_(std::move(where)) {}
+    : std::runtime_error(join_location(message, where)),
+      message_(std::move(message)),
+      where_(std::move(where)) {}
 
 static std::string join_errors(const std::vector<Error>& errors) {
   std::string s;
@@ -28,6 +30,7 @@ static std::string join_errors(const std::vector<Error>& errors) {
   return s;
 }
 
-ErrorList::ErrorList(std::vector<Error> errors) : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
+ErrorList::ErrorList(std::vector<Error> errors)
+    : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
 
 }  // namespace signet::io

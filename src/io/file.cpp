@@ -40,7 +40,9 @@ File File::create(const fs::path& path) {
   return f;
 }
 
-File::File(File&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+File::File(File&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
+  o.fd_ = -1;
+}
 
 File& File::operator=(File&& o) noexcept {
   if (this != &o) {
@@ -143,7 +145,8 @@ AtomicOutput::~AtomicOutput() {
 
 void AtomicOutput::commit() {
   file_.sync();
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) throw sys_error("cannot rename output into place", target_);
+  if (::rename(temp_.c_str(), target_.c_str()) != 0)
+    throw sys_error("cannot rename output into place", target_);
   committed_ = true;
   fs::path dir = target_.parent_path();
   if (dir.empty()) dir = ".";

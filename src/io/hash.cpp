@@ -16,30 +16,42 @@ HashAlg parse_hash_alg(std::string_view name) {
 
 std::string_view hash_alg_name(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha1: return "sha1";
-    case HashAlg::sha256: return "sha256";
-    case HashAlg::sha384: return "sha384";
-    case HashAlg::sha512: return "sha512";
+    case HashAlg::sha1:
+      return "sha1";
+    case HashAlg::sha256:
+      return "sha256";
+    case HashAlg::sha384:
+      return "sha384";
+    case HashAlg::sha512:
+      return "sha512";
   }
   return "?";
 }
 
 size_t hash_size(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha1: return 20;
-    case HashAlg::sha256: return 32;
-    case HashAlg::sha384: return 48;
-    case HashAlg::sha512: return 64;
+    case HashAlg::sha1:
+      return 20;
+    case HashAlg::sha256:
+      return 32;
+    case HashAlg::sha384:
+      return 48;
+    case HashAlg::sha512:
+      return 64;
   }
   return 0;
 }
 
 static const EVP_MD* evp_md(HashAlg alg) {
   switch (alg) {
-    case HashAlg::sha1: return EVP_sha1();
-    case HashAlg::sha256: return EVP_sha256();
-    case HashAlg::sha384: return EVP_sha384();
-    case HashAlg::sha512: return EVP_sha512();
+    case HashAlg::sha1:
+      return EVP_sha1();
+    case HashAlg::sha256:
+      return EVP_sha256();
+    case HashAlg::sha384:
+      return EVP_sha384();
+    case HashAlg::sha512:
+      return EVP_sha512();
   }
   return nullptr;
 }
@@ -60,7 +72,9 @@ Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 Hasher::~Hasher() = default;
 
-void Hasher::update(std::span<const uint8_t> data) { EVP_DigestUpdate(impl_->ctx.get(), data.data(), data.size()); }
+void Hasher::update(std::span<const uint8_t> data) {
+  EVP_DigestUpdate(impl_->ctx.get(), data.data(), data.size());
+}
 
 std::vector<uint8_t> Hasher::finish() {
   std::vector<uint8_t> out(EVP_MAX_MD_SIZE);

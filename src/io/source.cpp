@@ -90,8 +90,8 @@ SourcePtr memory_source(std::vector<uint8_t> bytes, std::string name) {
 
 std::vector<uint8_t> read_all(const Source& src, uint64_t max_bytes) {
   if (src.size() > max_bytes) {
-    throw Error("file is too large (" + std::to_string(src.size()) + " bytes, limit " + std::to_string(max_bytes) +
-                    ")",
+    throw Error("file is too large (" + std::to_string(src.size()) + " bytes, limit " +
+                    std::to_string(max_bytes) + ")",
                 Location{src.name()});
   }
   std::vector<uint8_t> out(static_cast<size_t>(src.size()));
@@ -106,7 +106,8 @@ std::vector<uint8_t> read_all(const Source& src, uint64_t max_bytes) {
 }
 
 void for_each_chunk(const Source& src, const std::function<void(std::span<const uint8_t>)>& fn) {
-  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(kChunk, std::max<uint64_t>(src.size(), 1))));
+  std::vector<uint8_t> buf(
+      static_cast<size_t>(std::min<uint64_t>(kChunk, std::max<uint64_t>(src.size(), 1))));
   auto r = src.open();
   uint64_t total = 0;
   for (;;) {

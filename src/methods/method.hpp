@@ -27,11 +27,12 @@ enum class Category {
 };
 
 struct Context {
-  crypto::SignerPtr x509;                                   // may be null
+  crypto::SignerPtr x509;                                 // may be null
   std::shared_ptr<const crypto::openpgp::SecretKey> pgp;  // may be null
-  std::vector<std::string> timestamp_urls;                  // RFC 3161 TSAs, tried in order
-  std::vector<crypto::CertDer> trust_anchors;               // --trust, for verify directives
-  io::TempDir* temp = nullptr;  // for outputs too large for memory (signed PE, MSI, ...); never null in the engine
+  std::vector<std::string> timestamp_urls;                // RFC 3161 TSAs, tried in order
+  std::vector<crypto::CertDer> trust_anchors;             // --trust, for verify directives
+  io::TempDir* temp =
+      nullptr;  // for outputs too large for memory (signed PE, MSI, ...); never null in the engine
 };
 
 struct Input {

@@ -1,4 +1,6 @@
 // Matching and planning: which element governs which entry, and every violation reported at once.
+#include "engine/plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -6,7 +8,6 @@
 #include <fstream>
 
 #include "config/model.hpp"
-#include "engine/plan.hpp"
 #include "io/error.hpp"
 #include "io/file.hpp"
 
@@ -31,8 +32,10 @@ class PlanTest : public ::testing::Test {
   }
 
   config::ArtifactConfiguration config(const std::string& body) {
-    std::string xml = "<?xml version=\"1.0\"?>\n<artifact-configuration xmlns=\"http://signpath.io/artifact-configuration/v1\">\n" +
-                      body + "\n</artifact-configuration>\n";
+    std::string xml =
+        "<?xml version=\"1.0\"?>\n<artifact-configuration "
+        "xmlns=\"http://signpath.io/artifact-configuration/v1\">\n" +
+        body + "\n</artifact-configuration>\n";
     return config::load_string(xml, "ac.xml");
   }
 
@@ -62,7 +65,8 @@ class PlanTest : public ::testing::Test {
 };
 
 const char* kCms =
-    "<create-cms-signature output-encoding=\"der\" output-file-name=\"${file.name}.p7s\" rsa-padding=\"pkcs1\"/>";
+    "<create-cms-signature output-encoding=\"der\" output-file-name=\"${file.name}.p7s\" "
+    "rsa-padding=\"pkcs1\"/>";
 
 }  // namespace
 
@@ -71,7 +75,8 @@ TEST_F(PlanTest, DirectoryNestingEqualsPathWithDirectories) {
   auto nested = plan(config(std::string("<zip-file><directory path=\"bin\"><file path=\"a.txt\">") + kCms +
                             "</file></directory></zip-file>"),
                      zip);
-  auto flat = plan(config(std::string("<zip-file><file path=\"bin/a.txt\">") + kCms + "</file></zip-file>"), zip);
+  auto flat =
+      plan(config(std::string("<zip-file><file path=\"bin/a.txt\">") + kCms + "</file></zip-file>"), zip);
   EXPECT_EQ(matched(nested), std::vector<std::string>{"app.zip/bin/a.txt"});
   EXPECT_EQ(matched(nested), matched(flat));
   ASSERT_EQ(nested.children.size(), 1u);
@@ -81,16 +86,18 @@ TEST_F(PlanTest, DirectoryNestingEqualsPathWithDirectories) {
 
 TEST_F(PlanTest, MatchingIsCaseInsensitiveAndAcceptsBackslashes) {
   auto zip = make_zip({"Bin/App.TXT"});
-  auto n = plan(config(std::string("<zip-file><file path=\"bin\\app.txt\">") + kCms + "</file></zip-file>"), zip);
+  auto n =
+      plan(config(std::string("<zip-file><file path=\"bin\\app.txt\">") + kCms + "</file></zip-file>"), zip);
   EXPECT_EQ(matched(n), std::vector<std::string>{"app.zip/Bin/App.TXT"});
 }
 
 TEST_F(PlanTest, DoubleStarMatchesAnyDepthAndSetsExpand) {
   auto zip = make_zip({"a.bin", "x/b.bin", "x/y/c.bin", "x/y/c.txt"});
-  auto n = plan(config(std::string("<zip-file><file-set><include path=\"**/*.bin\" max-matches=\"unbounded\"/>"
-                                   "<for-each>") +
-                       kCms + "</for-each></file-set></zip-file>"),
-                zip);
+  auto n =
+      plan(config(std::string("<zip-file><file-set><include path=\"**/*.bin\" max-matches=\"unbounded\"/>"
+                              "<for-each>") +
+                  kCms + "</for-each></file-set></zip-file>"),
+           zip);
   EXPECT_EQ(matched(n), (std::vector<std::string>{"app.zip/a.bin", "app.zip/x/b.bin", "app.zip/x/y/c.bin"}));
   EXPECT_EQ(n.unmatched.size(), n.opened->entries().size() - 3);
   EXPECT_TRUE(n.changes);
@@ -98,8 +105,9 @@ TEST_F(PlanTest, DoubleStarMatchesAnyDepthAndSetsExpand) {
 
 TEST_F(PlanTest, WildcardDirectoriesCountPerInstance) {
   auto zip = make_zip({"c1/main.txt", "c2/main.txt", "c3/other.txt"});
-  auto cfg = config(std::string("<zip-file><directory path=\"c?\" max-matches=\"unbounded\"><file path=\"main.txt\">") +
-                    kCms + "</file></directory></zip-file>");
+  auto cfg = config(
+      std::string("<zip-file><directory path=\"c?\" max-matches=\"unbounded\"><file path=\"main.txt\">") +
+      kCms + "</file></directory></zip-file>");
   auto p = problems(cfg, zip);
   ASSERT_EQ(p.size(), 1u) << p[0];
   EXPECT_NE(p[0].find("matched 0 files in 'app.zip/c3'"), std::string::npos) << p[0];
@@ -107,8 +115,8 @@ TEST_F(PlanTest, WildcardDirectoriesCountPerInstance) {
 
 TEST_F(PlanTest, EveryViolationIsReportedWithElementAndLine) {
   auto zip = make_zip({"a.txt", "b.txt"});
-  auto cfg = config(std::string("<zip-file>\n<file path=\"missing.txt\">") + kCms + "</file>\n<file path=\"*.txt\">" +
-                    kCms + "</file>\n</zip-file>");
+  auto cfg = config(std::string("<zip-file>\n<file path=\"missing.txt\">") + kCms +
+                    "</file>\n<file path=\"*.txt\">" + kCms + "</file>\n</zip-file>");
   auto p = problems(cfg, zip);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_NE(p[0].find("ac.xml:4:"), std::string::npos) << p[0];
@@ -120,8 +128,8 @@ TEST_F(PlanTest, EveryViolationIsReportedWithElementAndLine) {
 
 TEST_F(PlanTest, AnEntryMatchedByTwoElementsIsAnError) {
   auto zip = make_zip({"a.txt"});
-  auto cfg = config(std::string("<zip-file><file path=\"a.txt\">") + kCms + "</file><file path=\"*.txt\">" + kCms +
-                    "</file></zip-file>");
+  auto cfg = config(std::string("<zip-file><file path=\"a.txt\">") + kCms + "</file><file path=\"*.txt\">" +
+                    kCms + "</file></zip-file>");
   auto p = problems(cfg, zip);
   ASSERT_FALSE(p.empty());
   EXPECT_NE(p[0].find("matched by both"), std::string::npos) << p[0];
@@ -129,7 +137,8 @@ TEST_F(PlanTest, AnEntryMatchedByTwoElementsIsAnError) {
 
 TEST_F(PlanTest, RootPathMustMatchTheInputName) {
   auto zip = make_zip({"a.txt"});
-  auto cfg = config(std::string("<zip-file path=\"release-*.zip\"><file path=\"a.txt\">") + kCms + "</file></zip-file>");
+  auto cfg = config(std::string("<zip-file path=\"release-*.zip\"><file path=\"a.txt\">") + kCms +
+                    "</file></zip-file>");
   auto p = problems(cfg, zip);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_NE(p[0].find("does not match the input file name 'app.zip'"), std::string::npos) << p[0];
@@ -145,7 +154,8 @@ TEST_F(PlanTest, DetachedOutputMayNotOverwriteAnEntry) {
 
 TEST_F(PlanTest, MissingKeysAreReportedOnceBeforeSigning) {
   auto zip = make_zip({"a.txt", "b.txt"});
-  auto cfg = config(std::string("<zip-file><file path=\"*.txt\" max-matches=\"2\">") + kCms + "</file></zip-file>");
+  auto cfg =
+      config(std::string("<zip-file><file path=\"*.txt\" max-matches=\"2\">") + kCms + "</file></zip-file>");
   engine::PlanOptions opt;  // check_keys on, no keys given
   std::vector<io::Error> errors;
   engine::build_plan(cfg, io::file_source(zip), "app.zip", {}, opt, &errors);

@@ -1,10 +1,10 @@
+#include "io/crc32.hpp"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <random>
 #include <vector>
-
-#include "io/crc32.hpp"
 
 TEST(Crc32, MatchesZlibForEveryLengthAndSeed) {
   std::mt19937 rng(42);
@@ -13,7 +13,8 @@ TEST(Crc32, MatchesZlibForEveryLengthAndSeed) {
   for (size_t len : {0, 1, 15, 63, 64, 255, 256, 257, 300, 511, 512, 1000, 4096, 4097, 65536, 69999}) {
     for (uint32_t seed : {0u, 0xffffffffu, 0x12345678u}) {
       auto want = static_cast<uint32_t>(::crc32_z(seed, data.data(), len));
-      EXPECT_EQ(signet::io::crc32(seed, std::span<const uint8_t>(data.data(), len)), want) << len << " " << seed;
+      EXPECT_EQ(signet::io::crc32(seed, std::span<const uint8_t>(data.data(), len)), want)
+          << len << " " << seed;
     }
   }
   for (int i = 0; i < 200; ++i) {  // random offsets and lengths, chained

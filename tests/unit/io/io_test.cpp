@@ -16,7 +16,9 @@ TEST(Hash, Sha256OfAbc) {
   EXPECT_EQ(to_hex(d), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST(Hash, RejectsUnknownAlgorithm) { EXPECT_THROW(parse_hash_alg("md5"), Error); }
+TEST(Hash, RejectsUnknownAlgorithm) {
+  EXPECT_THROW(parse_hash_alg("md5"), Error);
+}
 
 TEST(AtomicOutput, LeavesNothingWithoutCommit) {
   TempDir dir;
