@@ -82,6 +82,10 @@ class Executor {
   io::SourcePtr run_methods(Node& n, io::SourcePtr cur, std::vector<std::promise<io::SourcePtr>>& added) {
     const formats::OpenedFile* opened = n.opened.get();
     std::unique_ptr<formats::OpenedFile> reopened;
+    if (n.format && cur != n.bytes && !n.methods.empty()) {  // a rebuilt container: its methods see the new bytes
+      reopened = n.format->open(cur, opt_.limits);
+      opened = reopened.get();
+    }
     size_t added_index = 0;
     for (size_t i = 0; i < n.methods.size(); ++i) {
       if (cancelled_) throw io::Error("cancelled after an earlier failure", io::Location{n.path});
