@@ -4,10 +4,13 @@
 #include <functional>
 #include <map>
 
+#include "crypto/authenticode.hpp"
 #include "crypto/cms.hpp"
 #include "crypto/openpgp/openpgp.hpp"
 #include "crypto/raw_signature.hpp"
+#include "formats/authenticode.hpp"
 #include "formats/factories.hpp"
+#include "formats/pe/pe.hpp"
 #include "formats/xml/xmldsig_verify.hpp"
 #include "io/error.hpp"
 #include "io/source.hpp"
@@ -19,7 +22,7 @@ namespace {
 constexpr uint64_t kMaxSignatureSize = 1 << 20;  // detached signatures are small
 constexpr uint64_t kMaxXmlSize = 16 << 20;
 
-enum class SigKind { none, cms, openpgp, raw, zip, xml };
+enum class SigKind { none, cms, openpgp, raw, zip, xml, pe };
 
 bool starts_with(std::span<const uint8_t> d, std::string_view s) {
   return d.size() >= s.size() && std::equal(s.begin(), s.end(), d.begin());
@@ -41,8 +44,10 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 // What a file is, judged by its first bytes (and, for raw signatures, its name).
 SigKind classify(std::span<const uint8_t> head, const std::string& name) {
   static const uint8_t signed_data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+  if (formats::pe::looks_like_pe(head)) return SigKind::pe;
   if (starts_with(head, "PK\x03\x04") || starts_with(head, "PK\x05\x06")) return SigKind::zip;
-  if (starts_with(head, "-----BEGIN CMS-----") || starts_with(head, "-----BEGIN PKCS7-----")) return SigKind::cms;
+  if (starts_with(head, "-----BEGIN CMS-----") || starts_with(head, "-----BEGIN PKCS7-----"))
+    return SigKind::cms;
   if (starts_with(head, "-----BEGIN PGP SIGNATURE-----")) return SigKind::openpgp;
   if (head.size() > 16 && head[0] == 0x30 &&
       std::search(head.begin(), head.begin() + std::min<size_t>(head.size(), 32), std::begin(signed_data_oid),
@@ -55,7 +60,8 @@ SigKind classify(std::span<const uint8_t> head, const std::string& name) {
     return SigKind::openpgp;
   }
   if (ends_with(name, ".sig")) return SigKind::raw;
-  if (ends_with(name, ".xml") || (starts_with(head, "<?xml") && contains(head, "xmldsig"))) return SigKind::xml;
+  if (ends_with(name, ".xml") || (starts_with(head, "<?xml") && contains(head, "xmldsig")))
+    return SigKind::xml;
   return SigKind::none;
 }
 
@@ -93,6 +99,9 @@ class Walker {
         break;
       case SigKind::xml:
         visit_xml(path, src);
+        break;
+      case SigKind::pe:
+        visit_pe(path, src);
         break;
       case SigKind::cms:
       case SigKind::openpgp:
@@ -132,6 +141,41 @@ class Walker {
     findings.push_back({path, path, formats::xml::xmldsig_verify(bytes, opt_.anchors, path)});
   }
 
+  // Every Authenticode signature of a PE file: each certificate-table entry and the signatures
+  // nested in it, with timestamp and trust (--ca for signers, --tsa-ca for timestamps).
+  void visit_pe(const std::string& path, const io::SourcePtr& src) {
+    try {
+      auto pe = formats::pe_format().open(src, opt_.limits);
+      const auto& file = dynamic_cast<const formats::AuthenticodeSignable&>(*pe);
+      auto signatures = dynamic_cast<const formats::pe::CertificateTable&>(*pe).all_signatures();
+      crypto::authenticode::VerifyOptions vo;
+      vo.anchors = opt_.anchors;
+      vo.tsa_anchors = opt_.tsa_anchors;
+      auto digest = [&file](io::HashAlg alg) { return file.authenticode_digest(alg); };
+      const bool tsa_checked = !opt_.tsa_anchors.empty() || !opt_.anchors.empty();
+      for (size_t t = 0; t < signatures.size(); ++t) {
+        for (const auto& v : crypto::authenticode::verify(signatures[t], digest, vo)) {
+          crypto::VerifyResult r = v.result;
+          if (signatures.size() > 1) r.kind += " (entry " + std::to_string(t + 1) + ")";
+          std::string ts = "not timestamped";
+          if (v.timestamp) {
+            ts = "timestamp " + (v.timestamp->time_text.empty() ? std::string("?") : v.timestamp->time_text);
+            if (!v.timestamp->signer.empty()) ts += " by " + v.timestamp->signer;
+            if (!v.timestamp_valid) {
+              ts += " (invalid: " + v.timestamp_detail + ")";
+            } else {
+              ts += tsa_checked ? " (trusted)" : " (TSA chain not checked)";
+            }
+          }
+          r.detail = ts + "; " + r.detail;
+          findings.push_back({path, path, r});
+        }
+      }
+    } catch (const io::Error& e) {
+      findings.push_back({path, path, {false, "Authenticode", "", "", e.message()}});
+    }
+  }
+
   void visit_detached(const std::string& path, const std::string& name, const io::SourcePtr& src,
                       const std::function<io::SourcePtr(const std::string&)>& sibling, SigKind kind) {
     // The signed file is the signature's name less one or more extensions: a.bin.cms.pem -> a.bin.
@@ -145,8 +189,10 @@ class Walker {
     }
     if (!subject) {
       if (kind == SigKind::raw) return;  // a .sig file with no subject is just a file
-      findings.push_back({path, "", {false, kind == SigKind::cms ? "CMS" : "OpenPGP", "", "",
-                                     "no signed file found beside the signature"}});
+      findings.push_back({path,
+                          "",
+                          {false, kind == SigKind::cms ? "CMS" : "OpenPGP", "", "",
+                           "no signed file found beside the signature"}});
       return;
     }
     std::string subject_path = path.substr(0, path.size() - name.size()) + subject_name;
@@ -164,7 +210,8 @@ class Walker {
 
   // A raw signature carries no certificate: try each certificate given with --cert or --ca.
   crypto::VerifyResult verify_raw(std::span<const uint8_t> sig, const io::Source& subject) {
-    crypto::VerifyResult last{false, "raw", "", "", "no certificate to check a raw signature with (pass --cert CERT)"};
+    crypto::VerifyResult last{false, "raw", "", "",
+                              "no certificate to check a raw signature with (pass --cert CERT)"};
     std::vector<crypto::CertDer> certs = opt_.signer_certs;
     certs.insert(certs.end(), opt_.anchors.begin(), opt_.anchors.end());
     for (const auto& cert : certs) {

@@ -72,7 +72,62 @@ class MemorySource : public Source {
   std::string name_;
 };
 
+class PiecesReader : public Reader {
+ public:
+  explicit PiecesReader(std::shared_ptr<const std::vector<Piece>> p) : p_(std::move(p)) {}
+  size_t read(std::span<uint8_t> buf) override {
+    while (i_ < p_->size()) {
+      const Piece& piece = (*p_)[i_];
+      uint64_t size = piece.range ? piece.range->size : piece.bytes.size();
+      if (pos_ == size) {
+        ++i_;
+        pos_ = 0;
+        continue;
+      }
+      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - pos_));
+      size_t n;
+      if (piece.range) {
+        n = piece.range->file->read_at(piece.range->offset + pos_, buf.first(want));
+        if (n == 0)
+          throw Error("file is shorter than expected", Location{piece.range->file->path().string()});
+      } else {
+        std::memcpy(buf.data(), piece.bytes.data() + pos_, want);
+        n = want;
+      }
+      pos_ += n;
+      return n;
+    }
+    return 0;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<Piece>> p_;
+  size_t i_ = 0;
+  uint64_t pos_ = 0;
+};
+
+class PiecesSource : public Source {
+ public:
+  PiecesSource(std::vector<Piece> p, std::string name)
+      : p_(std::make_shared<const std::vector<Piece>>(std::move(p))), name_(std::move(name)) {
+    for (const auto& piece : *p_) size_ += piece.range ? piece.range->size : piece.bytes.size();
+  }
+  uint64_t size() const override { return size_; }
+  std::unique_ptr<Reader> open() const override { return std::make_unique<PiecesReader>(p_); }
+  std::vector<Piece> pieces() const override { return *p_; }
+  std::string name() const override { return name_; }
+
+ private:
+  std::shared_ptr<const std::vector<Piece>> p_;
+  std::string name_;
+  uint64_t size_ = 0;
+};
+
 }  // namespace
+
+SourcePtr pieces_source(std::vector<Piece> pieces, std::string name) {
+  return std::make_shared<PiecesSource>(std::move(pieces), std::move(name));
+}
 
 SourcePtr file_source(const std::filesystem::path& path) {
   auto f = std::make_shared<const File>(File::open_read(path));
@@ -132,6 +187,16 @@ FileRange materialize(const Source& src, TempDir& dir) {
 }
 
 void copy_to(const Source& src, File& out) {
+  if (auto pieces = src.pieces(); !pieces.empty()) {
+    for (const auto& piece : pieces) {
+      if (piece.range) {
+        copy_to(RangeSource(*piece.range, src.name()), out);
+      } else {
+        out.write_all(piece.bytes);
+      }
+    }
+    return;
+  }
   if (auto r = src.file_range()) {
     loff_t in_off = static_cast<loff_t>(r->offset);
     uint64_t left = r->size;

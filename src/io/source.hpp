@@ -27,6 +27,12 @@ struct FileRange {
   uint64_t size = 0;
 };
 
+// One part of a pieced source: a byte range of a file, or (when `range` is unset) bytes in memory.
+struct Piece {
+  std::optional<FileRange> range;
+  std::vector<uint8_t> bytes;
+};
+
 // Immutable bytes that can be read any number of times. Sources are shared between threads:
 // open() must be safe to call concurrently (positional reads, no shared cursor).
 class Source {
@@ -36,6 +42,10 @@ class Source {
   virtual std::unique_ptr<Reader> open() const = 0;
   // Set when the bytes are a plain range of a file, so they can be copied or read at random.
   virtual std::optional<FileRange> file_range() const { return std::nullopt; }
+  // Set (non-empty) when the bytes are file ranges and small in-memory parts in sequence, e.g. a
+  // signed PE (the original file with patched header fields), so copy_to can copy the bulk with
+  // copy_file_range instead of reading and writing it.
+  virtual std::vector<Piece> pieces() const { return {}; }
   // A short name for messages (entry path or file name).
   virtual std::string name() const = 0;
 };
@@ -45,6 +55,8 @@ using SourcePtr = std::shared_ptr<const Source>;
 SourcePtr file_source(const std::filesystem::path& path);  // the whole file
 SourcePtr range_source(FileRange range, std::string name);
 SourcePtr memory_source(std::vector<uint8_t> bytes, std::string name);
+// The concatenation of the pieces (file ranges stay open; nothing is read until used).
+SourcePtr pieces_source(std::vector<Piece> pieces, std::string name);
 
 // Read all bytes into memory, refusing more than max_bytes (error names the source).
 std::vector<uint8_t> read_all(const Source& src, uint64_t max_bytes);

@@ -17,6 +17,8 @@ const std::map<std::string, Factory, std::less<>>& factories() {
       {"create-raw-signature", make_create_raw_signature},
       {"create-gpg-signature", make_create_gpg_signature},
       {"xml-sign", make_xml_sign},
+      {"authenticode-sign", make_authenticode_sign},
+      {"authenticode-verify", make_authenticode_verify},
   };
   return table;
 }

@@ -88,7 +88,7 @@ write pe.xml <<'XML'
 <?xml version="1.0"?>
 <artifact-configuration xmlns="http://signpath.io/artifact-configuration/v1">
   <zip-file>
-    <pe-file path="a.txt"><authenticode-sign/></pe-file>
+    <jar-file path="a.txt"><jar-sign/></jar-file>
   </zip-file>
 </artifact-configuration>
 XML
