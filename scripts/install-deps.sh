@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config libssl-dev libxml2-dev libxml2-utils libxmlsec1-dev zlib1g-dev
   libsqlite3-dev libboost-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev clang libclang-rt-14-dev)
-TEST_PKGS=(openssl xmlsec1 rnp gnupg zip unzip python3 curl gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64
+TEST_PKGS=(openssl xmlsec1 rnp gnupg zip unzip python3 curl gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686
   msitools wixl gcab sbsigntool python3-pefile python3-olefile)
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi

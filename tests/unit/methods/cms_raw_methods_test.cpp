@@ -86,7 +86,6 @@ TEST(CmsRawMethods, ContractShape) {
 }
 
 TEST(CmsRawMethods, OutputFileNameSubstitutesFileName) {
-  if (config::substitute_file_name("${file.name}.x", "a") != "a.x") GTEST_SKIP() << "config layer not ready";
   auto m = make(directive("create-cms-signature",
                           {{"output-file-name", "${file.name}.cms.pem"}, {"output-encoding", "pem"}}));
   EXPECT_EQ(m->output_file_name("myfile.bin"), "myfile.bin.cms.pem");
