@@ -21,7 +21,7 @@ using x509test::q;
 using x509test::run;
 using x509test::run_output;
 
-// Generated once per machine and cached for 12 hours under $TMPDIR (like x509test::Pki).
+// Generated once per machine and cached for 12 hours under $TMPDIR (x509test::generate_once).
 class Fixtures {
  public:
   static const Fixtures& get() {
@@ -152,29 +152,10 @@ if command -v i686-w64-mingw32-ld >/dev/null; then
 fi
 touch done
 )";
-    char hash[32];
-    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(script));
-    dir_ = fs::temp_directory_path() / ("signet-authenticode-" + std::to_string(getuid()) + "-" + hash);
-    auto fresh = [&] {
-      std::error_code ec;
-      auto t = fs::last_write_time(dir_ / "done", ec);
-      return !ec && fs::file_time_type::clock::now() - t < std::chrono::hours(12);
-    };
-    int lock = ::open((dir_.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (lock >= 0) ::flock(lock, LOCK_EX);
-    if (!fresh()) {
-      fs::path tmp = dir_.string() + ".tmp" + std::to_string(getpid());
-      std::error_code ec;
-      fs::remove_all(tmp, ec);
-      fs::create_directories(tmp);
-      x509test::write_file(tmp / "gen.sh", script);
-      // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
-      fs::remove_all(dir_, ec);
-      fs::rename(tmp, dir_, ec);
-      if (run("cd " + q(dir_) + " && bash gen.sh") != 0) fs::remove(dir_ / "done", ec);
-    }
-    ok_ = fresh();
-    if (lock >= 0) ::close(lock);
+    // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
+    auto g = x509test::generate_once("signet-authenticode", script, /*in_place=*/true);
+    dir_ = g.dir;
+    ok_ = g.ok;
   }
   fs::path dir_;
   bool ok_ = false;
