@@ -22,28 +22,20 @@ using x509test::run;
 using x509test::run_output;
 
 // Generated once per machine and cached for 12 hours under $TMPDIR (x509test::generate_once).
-class Fixtures {
+class Fixtures : public x509test::GeneratedFiles {
  public:
   static const Fixtures& get() {
     static Fixtures f;
     return f;
   }
-  fs::path operator/(const std::string& name) const { return dir_ / name; }
-  const fs::path& dir() const { return dir_; }
-  bool ok() const { return ok_; }
 
  private:
-  Fixtures() {
-    const std::string script = R"(set -e
-exec >gen.log 2>&1
-D=$(pwd)
-cat > ext.cnf <<'EOF'
-[cs]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=codeSigning
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
+  // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
+  Fixtures()
+      : GeneratedFiles(x509test::generate_once("signet-authenticode", x509test::kCaAndSignerScript + kRest,
+                                               /*in_place=*/true)) {}
+  static constexpr const char* kRest = R"(D=$(pwd)
+cat >> ext.cnf <<'EOF'
 [tsa]
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
@@ -51,10 +43,6 @@ extendedKeyUsage=critical,timeStamping
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 EOF
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj "/CN=Test Root CA" \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-openssl req -new -newkey rsa:2048 -nodes -keyout cs.key -out cs.csr -subj "/CN=Test Code Signer"
-openssl x509 -req -in cs.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cs.crt -days 30 -extfile ext.cnf -extensions cs
 openssl req -new -newkey rsa:2048 -nodes -keyout tsa.key -out tsa.csr -subj "/CN=Test TSA"
 openssl x509 -req -in tsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tsa.crt -days 30 -extfile ext.cnf -extensions tsa
 openssl req -new -newkey rsa:1024 -nodes -keyout weak.key -out weak.csr -subj "/CN=Weak Signer"
@@ -152,13 +140,6 @@ if command -v i686-w64-mingw32-ld >/dev/null; then
 fi
 touch done
 )";
-    // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
-    auto g = x509test::generate_once("signet-authenticode", script, /*in_place=*/true);
-    dir_ = g.dir;
-    ok_ = g.ok;
-  }
-  fs::path dir_;
-  bool ok_ = false;
 };
 
 #define ACTEST_REQUIRE_FIXTURES()                                                                      \

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "io/error.hpp"
 #include "io/file.hpp"
 
 namespace x509test {
@@ -58,6 +59,17 @@ inline void write_file(const fs::path& p, const std::string& text) {
 
 inline std::string q(const fs::path& p) {
   return "'" + p.string() + "'";
+}
+
+// The message of the io::Error thrown by `fn`, or "" if it threw none.
+template <class F>
+std::string error_of(F fn) {
+  try {
+    fn();
+  } catch (const signet::io::Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 // Scratch directory for one test process's outputs, removed at exit.
@@ -110,21 +122,9 @@ inline Generated generate_once(const std::string& prefix, const std::string& scr
   return g;
 }
 
-// The generated PKI, read-only. ctest runs every test in its own process, so the files are
-// generated once (see generate_once).
-class Pki {
- public:
-  static const Pki& get() {
-    static Pki pki;
-    return pki;
-  }
-  fs::path operator/(const std::string& name) const { return dir_ / name; }
-  const fs::path& dir() const { return dir_; }
-  bool ok() const { return ok_; }
-
- private:
-  Pki() {
-    const std::string script = R"(set -e
+// The start of every PKI script: ext.cnf with the code-signing extensions ([cs]), the test root CA
+// (ca.key, ca.crt) and a code-signing certificate it issued (cs.key, cs.crt); gen.log gets the output.
+inline const std::string kCaAndSignerScript = R"(set -e
 exec >gen.log 2>&1
 cat > ext.cnf <<'EOF'
 [cs]
@@ -138,7 +138,35 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -s
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 openssl req -new -newkey rsa:2048 -nodes -keyout cs.key -out cs.csr -subj "/CN=Test Code Signer"
 openssl x509 -req -in cs.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cs.crt -days 30 -extfile ext.cnf -extensions cs
-cat cs.crt ca.crt > cs-chain.crt
+)";
+
+// A generated directory (see generate_once), read-only.
+class GeneratedFiles {
+ public:
+  fs::path operator/(const std::string& name) const { return dir_ / name; }
+  const fs::path& dir() const { return dir_; }
+  bool ok() const { return ok_; }
+
+ protected:
+  explicit GeneratedFiles(Generated g) : dir_(std::move(g.dir)), ok_(g.ok) {}
+
+ private:
+  fs::path dir_;
+  bool ok_ = false;
+};
+
+// The generated PKI, read-only. ctest runs every test in its own process, so the files are
+// generated once (see generate_once).
+class Pki : public GeneratedFiles {
+ public:
+  static const Pki& get() {
+    static Pki pki;
+    return pki;
+  }
+
+ private:
+  Pki() : GeneratedFiles(generate_once("signet-x509-pki", kCaAndSignerScript + kRest, /*in_place=*/false)) {}
+  static constexpr const char* kRest = R"(cat cs.crt ca.crt > cs-chain.crt
 openssl x509 -in cs.crt -outform DER -out cs.crt.der
 openssl x509 -in cs.crt -pubkey -noout > cs.pub
 openssl rsa -in cs.key -traditional -out cs-trad.key
@@ -163,12 +191,6 @@ openssl genpkey -algorithm ed448 -out ed448.key
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out k1.key
 touch done
 )";
-    auto g = generate_once("signet-x509-pki", script, /*in_place=*/false);
-    dir_ = g.dir;
-    ok_ = g.ok;
-  }
-  fs::path dir_;
-  bool ok_ = false;
 };
 
 // Fail a test early when the PKI could not be generated (openssl missing).
