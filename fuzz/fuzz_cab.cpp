@@ -4,11 +4,11 @@
 // io::Error; whatever Signet writes from a cabinet that opened must open again.
 #include <cstdint>
 #include <cstdlib>
-#include <future>
 #include <vector>
 
 #include "formats/authenticode.hpp"
 #include "formats/factories.hpp"
+#include "fuzz_support.hpp"
 #include "io/error.hpp"
 #include "io/file.hpp"
 #include "io/hash.hpp"
@@ -17,37 +17,9 @@
 namespace {
 
 using namespace signet;
-
-std::shared_future<io::SourcePtr> ready(io::SourcePtr s) {
-  std::promise<io::SourcePtr> p;
-  p.set_value(std::move(s));
-  return p.get_future().share();
-}
-
-formats::Limits fuzz_limits() {
-  formats::Limits l;
-  l.max_entry_size = 64 << 20;
-  l.max_total_size = 256 << 20;
-  l.max_entries = 100000;
-  return l;
-}
-
-bool read_everything(const formats::OpenedFile& f) {
-  std::vector<uint8_t> buf(4096);
-  bool all = true;
-  for (size_t i = 0; i < f.entries().size(); ++i) {
-    try {
-      auto src = f.entry_source(i);
-      auto r = src->open();
-      uint64_t total = 0;
-      for (size_t n; (n = r->read(buf)) > 0;) total += n;
-      if (total != src->size()) std::abort();  // a reader delivers exactly the declared size
-    } catch (const io::Error&) {
-      all = false;
-    }
-  }
-  return all;
-}
+using fuzz::fuzz_limits;
+using fuzz::read_everything;
+using fuzz::ready;
 
 std::unique_ptr<formats::OpenedFile> reopen(const std::filesystem::path& p) {
   formats::Limits l = fuzz_limits();
@@ -65,10 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static io::TempDir dir;
   static const auto in_path = dir.path() / "in.cab";
   static const auto out_path = dir.path() / "out.cab";
-  {
-    auto f = io::File::create(in_path);
-    f.write_all(std::span<const uint8_t>(data, size));
-  }
+  fuzz::write_input(in_path, data, size);
   std::unique_ptr<formats::OpenedFile> cab;
   try {
     cab = formats::cab_format().open(io::file_source(in_path), fuzz_limits());

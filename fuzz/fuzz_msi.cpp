@@ -5,11 +5,11 @@
 // package that opened must open again.
 #include <cstdint>
 #include <cstdlib>
-#include <future>
 #include <vector>
 
 #include "formats/authenticode.hpp"
 #include "formats/factories.hpp"
+#include "fuzz_support.hpp"
 #include "io/error.hpp"
 #include "io/file.hpp"
 #include "io/hash.hpp"
@@ -18,37 +18,14 @@
 namespace {
 
 using namespace signet;
+using fuzz::read_everything;
+using fuzz::ready;
 
-std::shared_future<io::SourcePtr> ready(io::SourcePtr s) {
-  std::promise<io::SourcePtr> p;
-  p.set_value(std::move(s));
-  return p.get_future().share();
-}
-
-formats::Limits fuzz_limits() {
-  formats::Limits l;
-  l.max_entry_size = 64 << 20;
-  l.max_total_size = 256 << 20;
-  l.max_entries = 100000;
+// No ratio limit: the rewritten package's cabinets may compress far better than the originals.
+formats::Limits limits() {
+  formats::Limits l = fuzz::fuzz_limits();
   l.max_ratio = UINT64_MAX / 2;
   return l;
-}
-
-bool read_everything(const formats::OpenedFile& f) {
-  std::vector<uint8_t> buf(4096);
-  bool all = true;
-  for (size_t i = 0; i < f.entries().size(); ++i) {
-    try {
-      auto src = f.entry_source(i);
-      auto r = src->open();
-      uint64_t total = 0;
-      for (size_t n; (n = r->read(buf)) > 0;) total += n;
-      if (total != src->size()) std::abort();
-    } catch (const io::Error&) {
-      all = false;
-    }
-  }
-  return all;
 }
 
 }  // namespace
@@ -57,13 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static io::TempDir dir;
   static const auto in_path = dir.path() / "in.msi";
   static const auto out_path = dir.path() / "out.msi";
-  {
-    auto f = io::File::create(in_path);
-    f.write_all(std::span<const uint8_t>(data, size));
-  }
+  fuzz::write_input(in_path, data, size);
   std::unique_ptr<formats::OpenedFile> msi;
   try {
-    msi = formats::msi_format().open(io::file_source(in_path), fuzz_limits());
+    msi = formats::msi_format().open(io::file_source(in_path), limits());
   } catch (const io::Error&) {
     return 0;
   }
@@ -87,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   try {
-    auto again = formats::msi_format().open(io::file_source(out_path), fuzz_limits());
+    auto again = formats::msi_format().open(io::file_source(out_path), limits());
     if (again->entries().size() != msi->entries().size()) std::abort();
     if (!read_everything(*again)) std::abort();
   } catch (const io::Error&) {

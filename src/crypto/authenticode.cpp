@@ -5,6 +5,7 @@
 #include "crypto/authenticode_internal.hpp"
 #include "crypto/cms.hpp"
 #include "io/error.hpp"
+#include "io/utf16.hpp"
 
 namespace signet::crypto::authenticode {
 
@@ -12,7 +13,7 @@ namespace {
 
 // SpcString unicode [0] IMPLICIT BMPString.
 der::Bytes spc_string(std::string_view utf8) {
-  std::u16string u16 = detail::utf8_to_utf16(utf8);
+  std::u16string u16 = io::utf8_to_utf16(utf8);
   der::Bytes bmp = der::bmp_string(u16);
   return der::retag(der::tag::ctx_prim(0), bmp);
 }

@@ -14,9 +14,6 @@
 
 namespace signet::crypto::authenticode::detail {
 
-std::u16string utf8_to_utf16(std::string_view s);
-std::string utf16_to_utf8(std::u16string_view s);
-
 // The nested TLVs down to the first SignerInfo of a ContentInfo { signedData }; every span is a
 // complete encoding ("whole") inside the caller's buffer. unsigned_attrs is empty when absent.
 struct SignedDataView {

@@ -9,6 +9,7 @@
 #include "crypto/cms.hpp"
 #include "crypto/x509.hpp"
 #include "io/error.hpp"
+#include "io/utf16.hpp"
 
 namespace signet::crypto::authenticode {
 
@@ -24,7 +25,7 @@ std::string spc_string_text(std::span<const uint8_t> whole) {
     for (size_t i = 0; i + 1 < t.content.size(); i += 2) {
       u.push_back(static_cast<char16_t>((t.content[i] << 8) | t.content[i + 1]));
     }
-    return detail::utf16_to_utf8(u);
+    return io::utf16_to_utf8(u);
   }
   return std::string(t.content.begin(), t.content.end());
 }

@@ -5,6 +5,7 @@
 
 #include "config/path_pattern.hpp"
 #include "formats/format.hpp"
+#include "io/ascii.hpp"
 #include "io/error.hpp"
 
 namespace signet::engine {
@@ -24,12 +25,7 @@ std::string join(const Segments& segs, size_t from) {
 
 // Case-insensitive segment comparison, as every path in the language compares.
 bool same_segment(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
+  return io::ascii_iequals(a, b);
 }
 
 bool has_prefix(const Segments& segs, const Segments& prefix) {
@@ -180,7 +176,7 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
   auto add_dir = [&](const Segments& d) {
     std::string key;
     for (const auto& s : d) {
-      for (char c : s) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      key += io::ascii_lower(s);
       key += '/';
     }
     if (dir_keys.insert(key).second) dirs.push_back(d);
@@ -240,11 +236,7 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
   match_in(el.children, {});
 
   std::set<std::string> taken;
-  auto lower = [](std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
-  for (const auto& e : entries) taken.insert(lower(e.path));
+  for (const auto& e : entries) taken.insert(io::ascii_lower(e.path));
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!claim[i]) {
       node.unmatched.push_back(i);
@@ -263,7 +255,7 @@ void Planner::match_container(Node& node, const config::Element& el, uint64_t de
     entry_path_ = entries[i].path;
     plan_node(child, *claim[i], depth + 1);
     for (const auto& a : child.added) {
-      if (!taken.insert(lower(a.path)).second) {
+      if (!taken.insert(io::ascii_lower(a.path)).second) {
         errors_.emplace_back("'" + node.path + "/" + a.path + "' (output of <" +
                                  std::string(child.methods[a.method_index]->directive()) + "> for '" +
                                  child.path + "') collides with an existing file or another output",

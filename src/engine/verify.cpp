@@ -12,6 +12,7 @@
 #include "formats/factories.hpp"
 #include "formats/pe/pe.hpp"
 #include "formats/xml/xmldsig_verify.hpp"
+#include "io/ascii.hpp"
 #include "io/error.hpp"
 #include "io/source.hpp"
 
@@ -32,13 +33,8 @@ bool contains(std::span<const uint8_t> d, std::string_view s) {
   return std::search(d.begin(), d.end(), s.begin(), s.end()) != d.end();
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+  return s.size() >= suffix.size() && io::ascii_lower(s.substr(s.size() - suffix.size())) == suffix;
 }
 
 // What a file is, judged by its first bytes (and, for raw signatures, its name).
@@ -119,7 +115,7 @@ class Walker {
     auto zip = formats::zip_format().open(src, opt_.limits);
     const auto& entries = zip->entries();
     std::map<std::string, size_t> by_name;
-    for (size_t i = 0; i < entries.size(); ++i) by_name[lower(entries[i].path)] = i;
+    for (size_t i = 0; i < entries.size(); ++i) by_name[io::ascii_lower(entries[i].path)] = i;
     for (size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].directory) continue;
       const std::string& ep = entries[i].path;
@@ -127,7 +123,7 @@ class Walker {
       std::string dir = slash == std::string::npos ? "" : ep.substr(0, slash + 1);
       std::string name = slash == std::string::npos ? ep : ep.substr(slash + 1);
       auto sibling = [&, dir](const std::string& n) -> io::SourcePtr {
-        auto it = by_name.find(lower(dir + n));
+        auto it = by_name.find(io::ascii_lower(dir + n));
         return it == by_name.end() ? nullptr : zip->entry_source(it->second);
       };
       visit(path + "/" + ep, name, zip->entry_source(i), sibling, depth + 1);

@@ -37,32 +37,49 @@ void check_url(const config::Attribute& a) {
   }
 }
 
+// Nests `sig` into the existing primary signature when appending (a file without one just gets
+// `sig`), embeds the result and describes what was done. Works for AuthenticodeSignable and
+// CatalogSignable alike: both expose signature() and embed().
+template <class Signable>
+Output embed_signature(const Signable& target, std::vector<uint8_t> sig, const std::string& what,
+                       const crypto::authenticode::SignOptions& o, bool append, io::TempDir& temp) {
+  bool nested = false;
+  if (append) {
+    std::vector<uint8_t> existing = target.signature();
+    if (!existing.empty()) {
+      sig = crypto::authenticode::add_nested_signature(existing, sig);
+      nested = true;
+    }
+  }
+  io::SourcePtr out = target.embed(sig, temp);
+  std::string description = what + " " + std::string(io::hash_alg_name(o.hash));
+  if (nested) description += ", appended as nested signature";
+  description += o.timestamp.urls.empty() ? ", not timestamped" : ", RFC 3161 timestamp";
+  return Output{std::move(out), "", std::move(description)};
+}
+
+// Runs `sign`; an io::Error from the formats or crypto layers that names no file gets `at`.
+template <class F>
+Output located(const io::Location& at, F&& sign) {
+  try {
+    return sign();
+  } catch (const io::Error& e) {
+    if (!e.where().file.empty()) throw;
+    throw io::Error(e.message(), at);
+  }
+}
+
 // ---- security catalogs (formats/catalog/catalog.hpp) -------------------------------------------
 // A catalog is itself the SignedData: the new signature wraps the catalog's own CTL (no file
 // digest, no SpcIndirectDataContent) and becomes the whole file.
 Output sign_catalog(const formats::CatalogSignable& catalog, const crypto::Signer& signer,
                     const crypto::authenticode::SignOptions& o, bool append, io::TempDir& temp,
                     const io::Location& at) {
-  try {
+  return located(at, [&] {
     std::vector<uint8_t> sig =
         crypto::authenticode::sign_content(signer, catalog.content_type(), catalog.content(), o);
-    bool nested = false;
-    if (append) {
-      std::vector<uint8_t> existing = catalog.signature();
-      if (!existing.empty()) {
-        sig = crypto::authenticode::add_nested_signature(existing, sig);
-        nested = true;
-      }
-    }
-    io::SourcePtr out = catalog.embed(sig, temp);
-    std::string description = "Authenticode catalog " + std::string(io::hash_alg_name(o.hash));
-    if (nested) description += ", appended as nested signature";
-    description += o.timestamp.urls.empty() ? ", not timestamped" : ", RFC 3161 timestamp";
-    return Output{std::move(out), "", std::move(description)};
-  } catch (const io::Error& e) {
-    if (!e.where().file.empty()) throw;
-    throw io::Error(e.message(), at);
-  }
+    return embed_signature(catalog, std::move(sig), "Authenticode catalog", o, append, temp);
+  });
 }
 
 class AuthenticodeSign final : public Method {
@@ -116,30 +133,15 @@ class AuthenticodeSign final : public Method {
     o.timestamp.urls = ctx.timestamp_urls;
     if (catalog) return sign_catalog(*catalog, *ctx.x509, o, append, *ctx.temp, at);
 
-    try {
+    return located(at, [&] {
       std::vector<uint8_t> digest = file->authenticode_digest(o.hash);
-      der_t sig = crypto::authenticode::sign(*ctx.x509, file->indirect_data_attribute(), digest, o);
-      bool nested = false;
-      if (append) {
-        std::vector<uint8_t> existing = file->signature();
-        if (!existing.empty()) {
-          sig = crypto::authenticode::add_nested_signature(existing, sig);
-          nested = true;
-        }
-      }
-      io::SourcePtr out = file->embed(sig, *ctx.temp);
-      std::string description = "Authenticode " + std::string(io::hash_alg_name(o.hash));
-      if (nested) description += ", appended as nested signature";
-      description += o.timestamp.urls.empty() ? ", not timestamped" : ", RFC 3161 timestamp";
-      return Output{std::move(out), "", std::move(description)};
-    } catch (const io::Error& e) {
-      if (!e.where().file.empty()) throw;
-      throw io::Error(e.message(), at);
-    }
+      std::vector<uint8_t> sig =
+          crypto::authenticode::sign(*ctx.x509, file->indirect_data_attribute(), digest, o);
+      return embed_signature(*file, std::move(sig), "Authenticode", o, append, *ctx.temp);
+    });
   }
 
  private:
-  using der_t = std::vector<uint8_t>;
   io::Location where_;
   std::optional<config::Attribute> hash_;
   std::optional<config::Attribute> description_;

@@ -52,4 +52,12 @@ make_pgp() {
   gpg --batch --quiet --armor --export "$name" > "$T/pgp/$name.pub.asc"
 }
 
+# ossl_verify FILE [OPTION...]: osslsigncode verifies FILE's Authenticode signature against the test CA.
+ossl_verify() { local f=$1; shift; osslsigncode verify -CAfile "$T/pki/ca.crt" "$@" -in "$f"; }
+# flip_byte FILE OFFSET [OUT]: a copy of FILE with one bit of the byte at OFFSET flipped, written to
+# OUT (default FILE.tampered): a negative control that always differs from the original.
+flip_byte() {
+  /usr/bin/python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[int(sys.argv[2])]^=1; open(sys.argv[3],'wb').write(b)" "$1" "$2" "${3:-$1.tampered}"
+}
+
 finish() { echo "$PASSED passed, 0 failed"; }

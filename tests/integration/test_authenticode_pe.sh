@@ -84,8 +84,7 @@ cp app.exe ../app.exe
 cd "$T"
 
 KEYS=(--key pki/cs.key --cert pki/cs.crt --chain pki/ca.crt)
-ossl() { osslsigncode verify -CAfile pki/ca.crt -TSA-CAfile pki/ca.crt -index "$1" -in "$2"; }
-tamper() { cp "$1" "$2" && printf '\x55' | dd of="$2" bs=1 seek=1100 conv=notrunc 2>/dev/null; }
+ossl() { ossl_verify "$2" -TSA-CAfile "$T/pki/ca.crt" -index "$1"; }
 
 # ---- root <pe-file>, timestamped: the dead TSA is skipped -----------------------------------------
 cat > pe.xml <<'XML'
@@ -102,7 +101,7 @@ expect_ok "osslsigncode verifies the signature" ossl 0 app-signed.exe
 expect_output 'Timestamp Server Signature verification: ok'
 expect_output 'Text description: My Product'
 expect_ok "sbverify verifies the signature" sbverify --cert pki/ca.crt app-signed.exe
-tamper app-signed.exe app-tampered.exe
+flip_byte app-signed.exe 1100 app-tampered.exe
 expect_fail "osslsigncode rejects a tampered byte" ossl 0 app-tampered.exe
 expect_fail "sbverify rejects a tampered byte" sbverify --cert pki/ca.crt app-tampered.exe
 expect_fail "osslsigncode rejects another CA" osslsigncode verify -CAfile pki/other.crt -in app-signed.exe
@@ -148,7 +147,7 @@ expect_output 'Timestamp Server Signature verification: ok'
 expect_ok "E12: signature 1 (sha256) verifies" ossl 1 e12.exe
 expect_output 'Message digest algorithm  : SHA256'
 expect_output 'Timestamp Server Signature verification: ok'
-tamper e12.exe e12-tampered.exe
+flip_byte e12.exe 1100 e12-tampered.exe
 expect_fail "E12: tampered, signature 0 fails" ossl 0 e12-tampered.exe
 expect_fail "E12: tampered, signature 1 fails" ossl 1 e12-tampered.exe
 expect_ok "signet verify lists both signatures" "$SIGNET" verify e12.exe --ca pki/ca.crt

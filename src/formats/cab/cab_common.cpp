@@ -1,8 +1,8 @@
 // Small helpers shared by the cabinet code (and the MSI format, whose files live in cabinets).
 #include <cctype>
-#include <cstdio>
 
 #include "formats/cab/cab_internal.hpp"
+#include "io/ascii.hpp"
 
 namespace signet::formats::cab {
 
@@ -32,29 +32,6 @@ std::string num(uint64_t v) {
   return std::to_string(v);
 }
 
-void fail(const std::string& cabinet, const std::string& reason) {
-  throw io::Error(reason, io::Location{cabinet});
-}
-
-std::string display_name(std::string_view raw) {
-  std::string out;
-  for (char c : raw) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-void fail_entry(const std::string& cabinet, std::string_view entry, const std::string& reason) {
-  throw io::Error("entry '" + display_name(entry) + "': " + reason, io::Location{cabinet});
-}
-
 std::string path_problem(std::string_view path) {
   if (path.empty()) return "the name is empty";
   for (char c : path) {
@@ -77,9 +54,7 @@ std::string path_problem(std::string_view path) {
 }
 
 std::string path_key(std::string_view path) {
-  std::string key(path);
-  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
+  return io::ascii_lower(path);
 }
 
 bool valid_utf8(std::string_view s) {

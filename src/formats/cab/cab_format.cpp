@@ -52,12 +52,8 @@ class CabFormat : public Format {
   bool is_container() const override { return true; }
   std::unique_ptr<OpenedFile> open(io::SourcePtr bytes, const Limits& limits) const override {
     std::unique_ptr<io::TempDir> temp;
-    auto range = bytes->file_range();
-    if (!range) {
-      temp = std::make_unique<io::TempDir>();
-      range = io::materialize(*bytes, *temp);
-    }
-    auto data = std::make_shared<const cab::Decoded>(cab::parse_cabinet(*range, bytes->name(), limits));
+    io::FileRange range = file_range_of(*bytes, temp);
+    auto data = std::make_shared<const cab::Decoded>(cab::parse_cabinet(range, bytes->name(), limits));
     return std::make_unique<OpenedCab>(std::move(data), std::move(temp));
   }
 };

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "formats/archive_util.hpp"
 #include "formats/format.hpp"
 #include "io/error.hpp"
 #include "io/file.hpp"
 #include "io/hash.hpp"
+#include "io/le.hpp"
 #include "io/source.hpp"
 
 namespace signet::formats::cab {
@@ -38,28 +40,12 @@ constexpr uint32_t kMaxBlock = 32768;  // uncompressed bytes of one CFDATA block
 constexpr uint16_t kSigReserveSize = 20;
 constexpr uint32_t kSigReserveTag = 0x00100000;
 
-inline uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
-inline uint32_t get32(const uint8_t* p) {
-  return get16(p) | (static_cast<uint32_t>(get16(p + 2)) << 16);
-}
-inline void set16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-inline void set32(uint8_t* p, uint32_t v) {
-  set16(p, static_cast<uint16_t>(v));
-  set16(p + 2, static_cast<uint16_t>(v >> 16));
-}
-inline void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v));
-  b.push_back(static_cast<uint8_t>(v >> 8));
-}
-inline void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v));
-  put16(b, static_cast<uint16_t>(v >> 16));
-}
+using io::le::get16;
+using io::le::get32;
+using io::le::put16;
+using io::le::put32;
+using io::le::set16;
+using io::le::set32;
 
 // The CFDATA checksum of [MS-CAB] 2.5: 32-bit little-endian words XORed together, the tail bytes
 // packed most significant first.
@@ -106,9 +92,10 @@ struct Cabinet {
   bool has_sig_reserve = false;  // cbCFHeader == 20 and the reserve holds the signature structure
 };
 
-[[noreturn]] void fail(const std::string& cabinet, const std::string& reason);
-// Messages name entries with control bytes escaped.
-std::string display_name(std::string_view raw);
+// Error helpers shared with the other archive formats (formats/archive_util.hpp).
+using formats::display_name;
+using formats::fail;
+using formats::fail_entry;
 // Why a '/'-separated path is unsafe as an entry path ("" when fine): empty, absolute, drive
 // letter, empty, "." or ".." segments, control bytes.
 std::string path_problem(std::string_view path);
@@ -117,7 +104,6 @@ std::string path_key(std::string_view path);
 // Bytes in an unknown single-byte code page as UTF-8 (kept when already valid UTF-8).
 std::string to_utf8(std::string_view bytes);
 bool valid_utf8(std::string_view s);
-[[noreturn]] void fail_entry(const std::string& cabinet, std::string_view entry, const std::string& reason);
 std::string num(uint64_t v);
 
 // cab_parse.cpp: checks everything against the real size (throws io::Error on hostile input).

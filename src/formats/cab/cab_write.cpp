@@ -4,89 +4,32 @@
 // changed file is re-encoded from its files in order (stored stays stored; MSZIP, and any other
 // method whose files were all replaced, is written as MSZIP). Records are written first with
 // placeholders and patched once the data has been streamed.
-#include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <numeric>
+#include <optional>
 
 #include "formats/cab/cab_internal.hpp"
+#include "io/deflate.hpp"
+#include "io/patch_output.hpp"
 
 namespace signet::formats::cab {
 
 namespace {
 
-constexpr size_t kOutBuf = 256 << 10;
 constexpr uint64_t kChunk = 1 << 20;
 
-// Buffered output that remembers where the cabinet starts so records can be patched.
-class Out {
- public:
-  explicit Out(io::File& f) : f_(f) {
-    off_t p = ::lseek(f.fd(), 0, SEEK_CUR);
-    if (p < 0)
-      throw io::Error(std::string("cannot get the output position: ") + std::strerror(errno),
-                      io::Location{f.path().string()});
-    base_ = static_cast<uint64_t>(p);
-  }
-  uint64_t pos() const { return pos_; }
-  void write(std::span<const uint8_t> d) {
-    if (buf_.size() + d.size() > kOutBuf) flush();
-    if (d.size() >= kOutBuf) {
-      f_.write_all(d);
-    } else {
-      buf_.insert(buf_.end(), d.begin(), d.end());
-    }
-    pos_ += d.size();
-  }
-  void copy(const io::FileRange& r) {
-    if (r.size == 0) return;
-    flush();
-    io::copy_to(*io::range_source(r, "cabinet data"), f_);
-    pos_ += r.size;
-  }
-  void flush() {
-    if (buf_.empty()) return;
-    f_.write_all(buf_);
-    buf_.clear();
-  }
-  void patch(uint64_t at, std::span<const uint8_t> d) {
-    flush();
-    size_t done = 0;
-    while (done < d.size()) {
-      ssize_t n = ::pwrite(f_.fd(), d.data() + done, d.size() - done, static_cast<off_t>(base_ + at + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0)
-        throw io::Error(std::string("write failed: ") + std::strerror(errno),
-                        io::Location{f_.path().string()});
-      done += static_cast<size_t>(n);
-    }
-  }
-
- private:
-  io::File& f_;
-  uint64_t base_ = 0, pos_ = 0;
-  std::vector<uint8_t> buf_;
-};
+// Remembers where the cabinet starts so records can be patched.
+using Out = io::PatchOutput;
 
 // Cuts a folder's uncompressed bytes into CFDATA blocks of 32 KiB, stored or MSZIP (each block a
 // complete raw deflate stream whose dictionary is the previous 32 KiB, [MS-MCI] 2.2).
 class BlockWriter {
  public:
   BlockWriter(Out& out, bool mszip, uint8_t data_reserve, const std::string& cab)
-      : out_(out), mszip_(mszip), reserve_(data_reserve), cab_(cab) {
-    if (mszip_ &&
-        deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      fail(cab_, "cannot initialise zlib");
-    }
+      : out_(out), reserve_(data_reserve), cab_(cab) {
+    if (mszip) deflater_.emplace(cab_);
     buf_.reserve(kMaxBlock);
-  }
-  BlockWriter(const BlockWriter&) = delete;
-  BlockWriter& operator=(const BlockWriter&) = delete;
-  ~BlockWriter() {
-    if (mszip_) deflateEnd(&z_);
   }
 
   void feed(std::span<const uint8_t> d) {
@@ -105,21 +48,9 @@ class BlockWriter {
  private:
   void emit() {
     std::span<const uint8_t> data = buf_;
-    if (mszip_) {
-      if (deflateReset(&z_) != Z_OK) fail(cab_, "cannot reset zlib");
-      if (!window_.empty() &&
-          deflateSetDictionary(&z_, window_.data(), static_cast<uInt>(window_.size())) != Z_OK) {
-        fail(cab_, "cannot set the MSZIP dictionary");
-      }
-      comp_.resize(2 + deflateBound(&z_, buf_.size()) + 16);
-      comp_[0] = 'C';
-      comp_[1] = 'K';
-      z_.next_in = buf_.data();
-      z_.avail_in = static_cast<uInt>(buf_.size());
-      z_.next_out = comp_.data() + 2;
-      z_.avail_out = static_cast<uInt>(comp_.size() - 2);
-      if (deflate(&z_, Z_FINISH) != Z_STREAM_END) fail(cab_, "MSZIP compression failed");
-      comp_.resize(comp_.size() - z_.avail_out);
+    if (deflater_) {
+      comp_.assign({'C', 'K'});
+      deflater_->compress_block(buf_, window_, comp_);
       data = comp_;
       window_ = buf_;  // blocks are 32 KiB, so the previous block is the whole dictionary
     }
@@ -135,10 +66,9 @@ class BlockWriter {
   }
 
   Out& out_;
-  bool mszip_;
   uint8_t reserve_;
   const std::string& cab_;
-  z_stream z_{};
+  std::optional<io::RawDeflate> deflater_;
   std::vector<uint8_t> buf_, comp_, window_;
   size_t blocks_ = 0;
 };
@@ -216,7 +146,7 @@ void write_cabinet(const Decoded& data, io::File& out_file, const std::vector<Re
     }
   }
 
-  Out out(out_file);
+  Out out(out_file, "cabinet data");
   // A changed cabinet loses its signature together with the signature's reserve (the unsigned
   // layout; osslsigncode refuses an empty signature reserve).
   std::vector<uint8_t> header = cab.header;

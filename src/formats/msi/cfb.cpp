@@ -8,25 +8,13 @@
 #include <cstdio>
 #include <unordered_set>
 
+#include "formats/msi/cfb_internal.hpp"
 #include "io/error.hpp"
 
 namespace signet::formats::cfb {
 
 namespace {
 
-constexpr uint32_t kMaxRegSect = 0xFFFFFFFA;
-constexpr uint32_t kEndOfChain = 0xFFFFFFFE;
-constexpr uint32_t kNoStream = 0xFFFFFFFF;
-constexpr uint64_t kMiniCutoff = 4096;
-constexpr uint64_t kMiniSector = 64;
-constexpr uint8_t kMagic[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-
-uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
-uint32_t get32(const uint8_t* p) {
-  return get16(p) | (static_cast<uint32_t>(get16(p + 2)) << 16);
-}
 std::string num(uint64_t v) {
   return std::to_string(v);
 }

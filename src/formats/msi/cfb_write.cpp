@@ -7,29 +7,14 @@
 #include <functional>
 
 #include "formats/msi/cfb.hpp"
+#include "formats/msi/cfb_internal.hpp"
 #include "io/error.hpp"
 
 namespace signet::formats::cfb {
 
 namespace {
 
-constexpr uint32_t kDifSect = 0xFFFFFFFC;
-constexpr uint32_t kFatSect = 0xFFFFFFFD;
-constexpr uint32_t kEndOfChain = 0xFFFFFFFE;
-constexpr uint32_t kFreeSect = 0xFFFFFFFF;
-constexpr uint32_t kNoStream = 0xFFFFFFFF;
-constexpr uint64_t kMiniCutoff = 4096;
-constexpr uint64_t kMiniSector = 64;
 constexpr size_t kChunk = 1 << 20;
-
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, static_cast<uint16_t>(v));
-  put16(p + 2, static_cast<uint16_t>(v >> 16));
-}
 
 char16_t upper(char16_t c) {
   if ((c >= u'a' && c <= u'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
@@ -155,28 +140,27 @@ void write_compound_file(const WriteNode& root, uint16_t major, io::File& out) {
 
   // Header.
   std::vector<uint8_t> sector(static_cast<size_t>(ss), 0);
-  const uint8_t magic[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-  std::copy(std::begin(magic), std::end(magic), sector.begin());
-  put16(&sector[24], 0x003E);
-  put16(&sector[26], major);
-  put16(&sector[28], 0xFFFE);
-  put16(&sector[30], major == 4 ? 12 : 9);
-  put16(&sector[32], 6);
-  put32(&sector[40], major == 4 ? static_cast<uint32_t>(n_dir) : 0);
-  put32(&sector[44], static_cast<uint32_t>(n_fat));
-  put32(&sector[48], dir_start);
-  put32(&sector[56], static_cast<uint32_t>(kMiniCutoff));
-  put32(&sector[60], minifat_start);
-  put32(&sector[64], static_cast<uint32_t>(n_minifat));
-  put32(&sector[68], difat_start);
-  put32(&sector[72], static_cast<uint32_t>(n_difat));
+  std::copy(std::begin(kMagic), std::end(kMagic), sector.begin());
+  set16(&sector[24], 0x003E);
+  set16(&sector[26], major);
+  set16(&sector[28], 0xFFFE);
+  set16(&sector[30], major == 4 ? 12 : 9);
+  set16(&sector[32], 6);
+  set32(&sector[40], major == 4 ? static_cast<uint32_t>(n_dir) : 0);
+  set32(&sector[44], static_cast<uint32_t>(n_fat));
+  set32(&sector[48], dir_start);
+  set32(&sector[56], static_cast<uint32_t>(kMiniCutoff));
+  set32(&sector[60], minifat_start);
+  set32(&sector[64], static_cast<uint32_t>(n_minifat));
+  set32(&sector[68], difat_start);
+  set32(&sector[72], static_cast<uint32_t>(n_difat));
   for (size_t k = 0; k < 109; ++k)
-    put32(&sector[76 + 4 * k], k < n_fat ? static_cast<uint32_t>(k) : kFreeSect);
+    set32(&sector[76 + 4 * k], k < n_fat ? static_cast<uint32_t>(k) : kFreeSect);
   out.write_all(sector);
 
   auto write_words = [&](const std::vector<uint32_t>& words) {  // whole sectors
     std::vector<uint8_t> buf(words.size() * 4);
-    for (size_t k = 0; k < words.size(); ++k) put32(&buf[4 * k], words[k]);
+    for (size_t k = 0; k < words.size(); ++k) set32(&buf[4 * k], words[k]);
     buf.resize(static_cast<size_t>(ceil_div(buf.size(), ss) * ss), 0);
     out.write_all(buf);
   };
@@ -197,26 +181,26 @@ void write_compound_file(const WriteNode& root, uint16_t major, io::File& out) {
   std::vector<uint8_t> dir(static_cast<size_t>(n_dir * ss), 0);
   for (size_t i = 0; i < dir.size() / 128; ++i) {
     uint8_t* p = &dir[i * 128];
-    put32(p + 68, kNoStream);
-    put32(p + 72, kNoStream);
-    put32(p + 76, kNoStream);
+    set32(p + 68, kNoStream);
+    set32(p + 72, kNoStream);
+    set32(p + 76, kNoStream);
     if (i >= flat.size()) continue;
     const Flat& f = flat[i];
     const WriteNode& n = *f.node;
     std::u16string name = i == 0 ? u"Root Entry" : n.name;
-    for (size_t k = 0; k < name.size(); ++k) put16(p + 2 * k, name[k]);
-    put16(p + 64, static_cast<uint16_t>((name.size() + 1) * 2));
+    for (size_t k = 0; k < name.size(); ++k) set16(p + 2 * k, name[k]);
+    set16(p + 64, static_cast<uint16_t>((name.size() + 1) * 2));
     p[66] = static_cast<uint8_t>(i == 0 ? Type::root : n.type);
     p[67] = f.red ? 0 : 1;
-    put32(p + 68, f.left);
-    put32(p + 72, f.right);
-    put32(p + 76, f.child);
+    set32(p + 68, f.left);
+    set32(p + 72, f.right);
+    set32(p + 76, f.child);
     std::copy(n.clsid.begin(), n.clsid.end(), p + 80);
-    put32(p + 96, n.state_bits);
+    set32(p + 96, n.state_bits);
     std::copy(n.times.begin(), n.times.end(), p + 100);
-    put32(p + 116, n.type == Type::storage ? 0 : f.start);
-    put32(p + 120, static_cast<uint32_t>(f.size));
-    put32(p + 124, static_cast<uint32_t>(f.size >> 32));
+    set32(p + 116, n.type == Type::storage ? 0 : f.start);
+    set32(p + 120, static_cast<uint32_t>(f.size));
+    set32(p + 124, static_cast<uint32_t>(f.size >> 32));
   }
   out.write_all(dir);
 

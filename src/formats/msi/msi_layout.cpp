@@ -21,6 +21,7 @@
 #include "formats/cab/cab_internal.hpp"
 #include "formats/factories.hpp"
 #include "formats/msi/msi_internal.hpp"
+#include "io/ascii.hpp"
 
 namespace signet::formats::msi {
 
@@ -48,11 +49,6 @@ std::string long_name(std::string v, bool default_dir) {
   }
   if (auto bar = v.find('|'); bar != std::string::npos) v = v.substr(bar + 1);
   return v;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 size_t need(const Table& t, std::string_view col, const std::string& pkg) {
@@ -195,7 +191,7 @@ Package read_layout(const cfb::CompoundFile& cf, const Database& db, const Limit
   size_t common = found.empty() ? 0 : found[0].dirs.size();
   for (const auto& f : found) {
     size_t k = 0;
-    while (k < common && k < f.dirs.size() && lower(f.dirs[k]) == lower(found[0].dirs[k])) ++k;
+    while (k < common && k < f.dirs.size() && io::ascii_iequals(f.dirs[k], found[0].dirs[k])) ++k;
     common = k;
   }
   std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.seq < b.seq; });
@@ -211,7 +207,7 @@ Package read_layout(const cfb::CompoundFile& cf, const Database& db, const Limit
     }
     if (auto why = cab::path_problem(path); !why.empty())
       fail(pkg, "file '" + f.file.key + "' installs as '" + path + "': " + why);
-    auto [it, fresh] = seen.emplace(lower(path), f.file.key);
+    auto [it, fresh] = seen.emplace(io::ascii_lower(path), f.file.key);
     if (!fresh)
       fail(pkg, "files '" + it->second + "' and '" + f.file.key + "' both install as '" + path + "'");
     f.file.path = path;

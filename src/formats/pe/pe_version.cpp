@@ -4,6 +4,7 @@
 
 #include "formats/pe/pe_layout.hpp"
 #include "io/error.hpp"
+#include "io/utf16.hpp"
 
 namespace signet::formats::pe {
 
@@ -100,35 +101,6 @@ std::vector<Block> children_of(const std::vector<uint8_t>& d, const Block& paren
   return out;
 }
 
-std::string utf8(std::u16string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    uint32_t cp = s[i];
-    if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < s.size() && s[i + 1] >= 0xdc00 && s[i + 1] < 0xe000) {
-      cp = 0x10000 + ((cp - 0xd800) << 10) + (s[i + 1] - 0xdc00u);
-      ++i;
-    } else if (cp >= 0xd800 && cp < 0xe000) {
-      cp = 0xfffd;
-    }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-  return out;
-}
-
 std::string canonical(const std::u16string& key) {
   static const std::pair<std::u16string_view, const char*> names[] = {
       {u"ProductName", "product-name"},         {u"ProductVersion", "product-version"},
@@ -178,7 +150,7 @@ std::map<std::string, std::string> read_version_strings(const Image& range, cons
           if (c == 0) break;
           value.push_back(c);
         }
-        out[key] = utf8(value);
+        out[key] = io::utf16_to_utf8(value);
       }
       break;
     }

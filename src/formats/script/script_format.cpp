@@ -22,6 +22,7 @@
 #include "formats/factories.hpp"
 #include "formats/script/script_io.hpp"
 #include "formats/script/script_text.hpp"
+#include "io/ascii.hpp"
 #include "io/error.hpp"
 
 namespace signet::formats {
@@ -78,69 +79,56 @@ constexpr Guid kVBScriptSip =
     guid(0x1629f04e, 0x2799, 0x4db5, {0x8f, 0xe5, 0xac, 0xe1, 0x0f, 0x17, 0xeb, 0xab});
 constexpr Guid kWsfSip = guid(0x1a610570, 0x38ce, 0x11d4, {0xa2, 0xa3, 0x00, 0x10, 0x4b, 0xd3, 0x50, 0x90});
 
-constexpr Kind kPowerShell{.name = "PowerShell script",
-                           .begin = "# SIG # Begin signature block",
-                           .end = "# SIG # End signature block",
-                           .prefix = "# ",
-                           .suffix = "",
-                           .bom_hashed = true,
-                           .bomless = Charset::utf8,
-                           .wsh = false,
-                           .before_job = false,
-                           .sip_version = 0x10000,
-                           .sip = kPowerShellSip};
-constexpr Kind kPowerShellXml{.name = "PowerShell XML file",
-                              .begin = "<!-- SIG # Begin signature block -->",
-                              .end = "<!-- SIG # End signature block -->",
-                              .prefix = "<!-- ",
-                              .suffix = " -->",
-                              .bom_hashed = true,
-                              .bomless = Charset::utf8,
-                              .wsh = false,
-                              .before_job = false,
-                              .sip_version = 0x10000,
-                              .sip = kPowerShellSip};
-constexpr Kind kJScript{.name = "JScript file",
-                        .begin = "// SIG // Begin signature block",
-                        .end = "// SIG // End signature block",
-                        .prefix = "// SIG // ",
-                        .suffix = "",
-                        .bom_hashed = false,
-                        .bomless = Charset::cp1252,
-                        .wsh = true,
-                        .before_job = false,
-                        .sip_version = 1,
-                        .sip = kJScriptSip};
-constexpr Kind kVBScript{.name = "VBScript file",
-                         .begin = "'' SIG '' Begin signature block",
-                         .end = "'' SIG '' End signature block",
-                         .prefix = "'' SIG '' ",
-                         .suffix = "",
-                         .bom_hashed = false,
-                         .bomless = Charset::cp1252,
-                         .wsh = true,
-                         .before_job = false,
-                         .sip_version = 1,
-                         .sip = kVBScriptSip};
-constexpr Kind kWsf{.name = "Windows Script File",
-                    .begin = "<signature>",
-                    .end = "</signature>",
-                    .prefix = "** SIG ** ",
-                    .suffix = "",
-                    .bom_hashed = false,
-                    .bomless = Charset::utf8,
-                    .wsh = true,
-                    .before_job = true,
-                    .sip_version = 1,
-                    .sip = kWsfSip};
+// PowerShell hashes the BOM and decodes BOM-less text as UTF-8; its block lines are comments.
+constexpr Kind powershell_kind(std::string_view name, std::string_view begin, std::string_view end,
+                               std::string_view prefix, std::string_view suffix) {
+  return {.name = name,
+          .begin = begin,
+          .end = end,
+          .prefix = prefix,
+          .suffix = suffix,
+          .bom_hashed = true,
+          .bomless = Charset::utf8,
+          .wsh = false,
+          .before_job = false,
+          .sip_version = 0x10000,
+          .sip = kPowerShellSip};
+}
+
+// Windows Script Host files hash the block position but not the BOM.
+constexpr Kind wsh_kind(std::string_view name, std::string_view begin, std::string_view end,
+                        std::string_view prefix, Charset bomless, bool before_job, const Guid& sip) {
+  return {.name = name,
+          .begin = begin,
+          .end = end,
+          .prefix = prefix,
+          .suffix = "",
+          .bom_hashed = false,
+          .bomless = bomless,
+          .wsh = true,
+          .before_job = before_job,
+          .sip_version = 1,
+          .sip = sip};
+}
+
+constexpr Kind kPowerShell = powershell_kind("PowerShell script", "# SIG # Begin signature block",
+                                             "# SIG # End signature block", "# ", "");
+constexpr Kind kPowerShellXml = powershell_kind("PowerShell XML file", "<!-- SIG # Begin signature block -->",
+                                                "<!-- SIG # End signature block -->", "<!-- ", " -->");
+constexpr Kind kJScript =
+    wsh_kind("JScript file", "// SIG // Begin signature block", "// SIG // End signature block", "// SIG // ",
+             Charset::cp1252, false, kJScriptSip);
+constexpr Kind kVBScript =
+    wsh_kind("VBScript file", "'' SIG '' Begin signature block", "'' SIG '' End signature block",
+             "'' SIG '' ", Charset::cp1252, false, kVBScriptSip);
+constexpr Kind kWsf = wsh_kind("Windows Script File", "<signature>", "</signature>", "** SIG ** ",
+                               Charset::utf8, true, kWsfSip);
 
 std::string lower_extension(const std::string& name) {
   auto slash = name.find_last_of("/\\");
   auto dot = name.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = name.substr(dot);
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
+  return io::ascii_lower(std::string_view(name).substr(dot));
 }
 
 // How the bytes are laid out: byte order mark and character encoding.

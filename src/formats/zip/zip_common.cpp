@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <cstdio>
 
 #include "formats/zip/zip_internal.hpp"
+#include "io/ascii.hpp"
 
 namespace signet::formats::zip {
 
@@ -50,34 +50,11 @@ std::string name_key(std::string_view raw) {
     std::string_view seg = raw.substr(start, end - start);
     if (!seg.empty() && seg != ".") {
       if (!key.empty()) key += '/';
-      for (char c : seg) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      key += io::ascii_lower(seg);
     }
     start = end + 1;
   }
   return key;
-}
-
-std::string display_name(std::string_view raw) {
-  std::string out;
-  for (char c : raw) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-void fail(const std::string& container, const std::string& reason) {
-  throw io::Error(reason, io::Location{container});
-}
-
-void fail_entry(const std::string& container, std::string_view raw_name, const std::string& reason) {
-  throw io::Error("entry '" + display_name(raw_name) + "': " + reason, io::Location{container});
 }
 
 size_t walk_extra(std::span<const uint8_t> extra,

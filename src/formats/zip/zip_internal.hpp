@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/archive_util.hpp"
 #include "formats/format.hpp"
 #include "io/error.hpp"
+#include "io/le.hpp"
 #include "io/source.hpp"
 
 namespace signet::formats::zip {
@@ -37,42 +39,17 @@ constexpr uint16_t kFlagUtf8 = 0x0800;
 constexpr uint16_t kMethodStored = 0;
 constexpr uint16_t kMethodDeflate = 8;
 
-inline uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
-inline uint32_t get32(const uint8_t* p) {
-  return get16(p) | (static_cast<uint32_t>(get16(p + 2)) << 16);
-}
-inline uint64_t get64(const uint8_t* p) {
-  return get32(p) | (static_cast<uint64_t>(get32(p + 4)) << 32);
-}
-inline void set16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-inline void set32(uint8_t* p, uint32_t v) {
-  set16(p, static_cast<uint16_t>(v));
-  set16(p + 2, static_cast<uint16_t>(v >> 16));
-}
-inline void set64(uint8_t* p, uint64_t v) {
-  set32(p, static_cast<uint32_t>(v));
-  set32(p + 4, static_cast<uint32_t>(v >> 32));
-}
-inline void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v));
-  b.push_back(static_cast<uint8_t>(v >> 8));
-}
-inline void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v));
-  put16(b, static_cast<uint16_t>(v >> 16));
-}
-inline void put64(std::vector<uint8_t>& b, uint64_t v) {
-  put32(b, static_cast<uint32_t>(v));
-  put32(b, static_cast<uint32_t>(v >> 32));
-}
-inline void put_bytes(std::vector<uint8_t>& b, std::span<const uint8_t> s) {
-  b.insert(b.end(), s.begin(), s.end());
-}
+using io::le::get16;
+using io::le::get32;
+using io::le::get64;
+using io::le::put16;
+using io::le::put32;
+using io::le::put64;
+using io::le::put_bytes;
+using io::le::set16;
+using io::le::set32;
+using io::le::set64;
+
 inline std::span<const uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -88,8 +65,6 @@ void set_zip64_threshold_for_testing(uint64_t threshold);  // 0 restores the def
 std::string name_problem(std::string_view raw);
 // Key for duplicate detection: ASCII case folded, '\' as '/', empty and "." segments dropped.
 std::string name_key(std::string_view raw);
-// The name as printed in messages: control bytes escaped.
-std::string display_name(std::string_view raw);
 
 // ---- extra fields ------------------------------------------------------------------------------
 
@@ -168,9 +143,10 @@ struct Archive {
   std::vector<uint8_t> comment;
 };
 
-[[noreturn]] void fail(const std::string& container, const std::string& reason);
-[[noreturn]] void fail_entry(const std::string& container, std::string_view raw_name,
-                             const std::string& reason);
+// Error helpers shared with the other archive formats (formats/archive_util.hpp).
+using formats::display_name;
+using formats::fail;
+using formats::fail_entry;
 
 // zip_parse.cpp: find, check and decode everything (throws io::Error on hostile or broken input).
 Archive parse_archive(io::FileRange range, std::string name, const Limits& limits);

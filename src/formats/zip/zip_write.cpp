@@ -2,23 +2,20 @@
 // copy_file_range; replaced and added entries are streamed once (CRC-32 and deflate on the fly)
 // and their local header patched in place afterwards; the central directory is the original one
 // with offsets (and, for replaced entries, CRC, sizes and method) updated.
-#include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <unordered_set>
 
 #include "formats/zip/zip_internal.hpp"
 #include "io/crc32.hpp"
+#include "io/deflate.hpp"
+#include "io/patch_output.hpp"
 
 namespace signet::formats::zip {
 
 namespace {
 
-constexpr size_t kOutBuf = 256 << 10;
 constexpr size_t kChunk = 1 << 20;
 constexpr uint32_t kMarker32 = 0xFFFFFFFF;
 constexpr uint16_t kZip64Version = 45;
@@ -29,80 +26,7 @@ std::string num(uint64_t v) {
   return std::to_string(v);
 }
 
-// Buffered output; positions are relative to where the archive starts in the file.
-class Out {
- public:
-  explicit Out(io::File& f) : f_(f) {
-    off_t p = ::lseek(f.fd(), 0, SEEK_CUR);
-    if (p < 0)
-      throw io::Error(std::string("cannot get the output position: ") + std::strerror(errno),
-                      io::Location{f.path().string()});
-    base_ = static_cast<uint64_t>(p);
-    buf_.reserve(kOutBuf);
-  }
-  uint64_t pos() const { return pos_; }
-  void write(std::span<const uint8_t> d) {
-    if (buf_.size() + d.size() > kOutBuf) flush();
-    if (d.size() >= kOutBuf) {
-      f_.write_all(d);
-    } else {
-      buf_.insert(buf_.end(), d.begin(), d.end());
-    }
-    pos_ += d.size();
-  }
-  void flush() {
-    if (buf_.empty()) return;
-    f_.write_all(buf_);
-    buf_.clear();
-  }
-  // Raw copy of a range of the input (copy_file_range when the kernel allows).
-  void copy(const io::FileRange& r) {
-    if (r.size == 0) return;
-    flush();
-    io::copy_to(*io::range_source(r, "zip entry"), f_);
-    pos_ += r.size;
-  }
-  // Overwrites bytes already written (a local header's CRC and sizes).
-  void patch(uint64_t at, std::span<const uint8_t> d) {
-    flush();
-    size_t done = 0;
-    while (done < d.size()) {
-      ssize_t n = ::pwrite(f_.fd(), d.data() + done, d.size() - done, static_cast<off_t>(base_ + at + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0)
-        throw io::Error(std::string("write failed: ") + std::strerror(errno),
-                        io::Location{f_.path().string()});
-      done += static_cast<size_t>(n);
-    }
-  }
-
- private:
-  io::File& f_;
-  uint64_t base_ = 0;
-  uint64_t pos_ = 0;
-  std::vector<uint8_t> buf_;
-};
-
-class Deflater {
- public:
-  Deflater() {
-    if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      throw io::Error("cannot initialise zlib");
-    }
-  }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-  ~Deflater() { deflateEnd(&z_); }
-  z_stream* get() { return &z_; }
-
- private:
-  z_stream z_{};
-};
-
-// The most a raw deflate stream of n bytes can take (zlib's bound for default settings, plus slack).
-uint64_t deflate_bound(uint64_t n) {
-  return n + (n >> 12) + (n >> 14) + (n >> 25) + 64;
-}
+using Out = io::PatchOutput;
 
 // Where a freshly written entry is and what it holds.
 struct NewEntry {
@@ -131,7 +55,7 @@ NewEntry write_entry(Out& out, const Header& h, const io::Source& src, const std
   uint64_t declared = src.size();
   uint64_t limit = zip64_threshold();
   bool zip64 =
-      declared >= limit || (h.method == kMethodDeflate ? deflate_bound(declared) : declared) >= limit;
+      declared >= limit || (h.method == kMethodDeflate ? io::deflate_bound(declared) : declared) >= limit;
   e.needed = zip64 ? kZip64Version : (h.method == kMethodDeflate ? 20 : 10);
 
   std::vector<uint8_t> extra;
@@ -162,38 +86,22 @@ NewEntry write_entry(Out& out, const Header& h, const io::Source& src, const std
 
   auto reader = src.open();
   std::vector<uint8_t> in(static_cast<size_t>(std::min<uint64_t>(kChunk, std::max<uint64_t>(declared, 1))));
-  std::optional<Deflater> deflater;
-  std::vector<uint8_t> packed;
-  if (h.method == kMethodDeflate) {
-    deflater.emplace();
-    packed.resize(kChunk / 4);
-  }
-  // Feeds input (empty at the end) through deflate and writes what comes out.
-  auto pump = [&](std::span<uint8_t> data, int flush) {
-    z_stream* z = deflater->get();
-    z->next_in = data.data();
-    z->avail_in = static_cast<uInt>(data.size());
-    int rc = Z_OK;
-    do {
-      z->next_out = packed.data();
-      z->avail_out = static_cast<uInt>(packed.size());
-      rc = deflate(z, flush);
-      if (rc == Z_STREAM_ERROR) fail_entry(container, name_for_errors, "deflate failed");
-      size_t have = packed.size() - z->avail_out;
-      out.write(std::span<const uint8_t>(packed.data(), have));
-      e.csize += have;
-    } while (z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+  std::optional<io::RawDeflate> deflater;
+  if (h.method == kMethodDeflate) deflater.emplace(container);
+  auto emit = [&](std::span<const uint8_t> packed) {
+    out.write(packed);
+    e.csize += packed.size();
   };
-  uLong crc = crc32_z(0, nullptr, 0);
+  uint32_t crc = 0;
   for (;;) {
     size_t n = reader->read(in);
     if (n == 0) break;
     auto chunk = std::span<uint8_t>(in.data(), n);
-    crc = io::crc32(static_cast<uint32_t>(crc), chunk);
+    crc = io::crc32(crc, chunk);
     e.usize += n;
     if (e.usize > declared) break;
     if (deflater) {
-      pump(chunk, Z_NO_FLUSH);
+      deflater->update(chunk, emit);
     } else {
       out.write(chunk);
       e.csize += n;
@@ -204,8 +112,8 @@ NewEntry write_entry(Out& out, const Header& h, const io::Source& src, const std
                "new content yielded " + (e.usize > declared ? "more than " + num(declared) : num(e.usize)) +
                    " bytes, but its declared size is " + num(declared));
   }
-  if (deflater) pump({}, Z_FINISH);
-  e.crc = static_cast<uint32_t>(crc);
+  if (deflater) deflater->finish(emit);
+  e.crc = crc;
   if (!zip64 && (e.csize >= limit || e.usize >= limit)) {
     fail_entry(container, name_for_errors, "compressed data outgrew its local header (internal error)");
   }
@@ -394,7 +302,7 @@ void write_archive(const Archive& a, io::File& file, const std::vector<Replaceme
   std::vector<std::vector<size_t>> beside(n + 1);  // beside[n]: after the last entry
   for (size_t k = 0; k < added.size(); ++k) beside[std::min(added[k].beside, n)].push_back(k);
 
-  Out out(file);
+  Out out(file, "zip entry");
   out.copy(io::FileRange{a.range.file, a.range.offset, a.prefix_size});
   std::vector<NewEntry> done(n);
   std::vector<NewEntry> done_added(added.size());

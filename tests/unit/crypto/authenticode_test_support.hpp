@@ -21,29 +21,21 @@ using x509test::q;
 using x509test::run;
 using x509test::run_output;
 
-// Generated once per machine and cached for 12 hours under $TMPDIR (like x509test::Pki).
-class Fixtures {
+// Generated once per machine and cached for 12 hours under $TMPDIR (x509test::generate_once).
+class Fixtures : public x509test::GeneratedFiles {
  public:
   static const Fixtures& get() {
     static Fixtures f;
     return f;
   }
-  fs::path operator/(const std::string& name) const { return dir_ / name; }
-  const fs::path& dir() const { return dir_; }
-  bool ok() const { return ok_; }
 
  private:
-  Fixtures() {
-    const std::string script = R"(set -e
-exec >gen.log 2>&1
-D=$(pwd)
-cat > ext.cnf <<'EOF'
-[cs]
-basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=codeSigning
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
+  // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
+  Fixtures()
+      : GeneratedFiles(x509test::generate_once("signet-authenticode", x509test::kCaAndSignerScript + kRest,
+                                               /*in_place=*/true)) {}
+  static constexpr const char* kRest = R"(D=$(pwd)
+cat >> ext.cnf <<'EOF'
 [tsa]
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
@@ -51,10 +43,6 @@ extendedKeyUsage=critical,timeStamping
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 EOF
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj "/CN=Test Root CA" \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-openssl req -new -newkey rsa:2048 -nodes -keyout cs.key -out cs.csr -subj "/CN=Test Code Signer"
-openssl x509 -req -in cs.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cs.crt -days 30 -extfile ext.cnf -extensions cs
 openssl req -new -newkey rsa:2048 -nodes -keyout tsa.key -out tsa.csr -subj "/CN=Test TSA"
 openssl x509 -req -in tsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tsa.crt -days 30 -extfile ext.cnf -extensions tsa
 openssl req -new -newkey rsa:1024 -nodes -keyout weak.key -out weak.csr -subj "/CN=Weak Signer"
@@ -152,32 +140,6 @@ if command -v i686-w64-mingw32-ld >/dev/null; then
 fi
 touch done
 )";
-    char hash[32];
-    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(script));
-    dir_ = fs::temp_directory_path() / ("signet-authenticode-" + std::to_string(getuid()) + "-" + hash);
-    auto fresh = [&] {
-      std::error_code ec;
-      auto t = fs::last_write_time(dir_ / "done", ec);
-      return !ec && fs::file_time_type::clock::now() - t < std::chrono::hours(12);
-    };
-    int lock = ::open((dir_.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (lock >= 0) ::flock(lock, LOCK_EX);
-    if (!fresh()) {
-      fs::path tmp = dir_.string() + ".tmp" + std::to_string(getpid());
-      std::error_code ec;
-      fs::remove_all(tmp, ec);
-      fs::create_directories(tmp);
-      x509test::write_file(tmp / "gen.sh", script);
-      // Paths inside tsa.cnf and ca.cnf must be final: generate in place of the cache dir.
-      fs::remove_all(dir_, ec);
-      fs::rename(tmp, dir_, ec);
-      if (run("cd " + q(dir_) + " && bash gen.sh") != 0) fs::remove(dir_ / "done", ec);
-    }
-    ok_ = fresh();
-    if (lock >= 0) ::close(lock);
-  }
-  fs::path dir_;
-  bool ok_ = false;
 };
 
 #define ACTEST_REQUIRE_FIXTURES()                                                                      \

@@ -14,23 +14,13 @@
 
 using namespace signet;
 using namespace signet::crypto;
+using x509test::error_of;
 using x509test::Pki;
 
 namespace {
 
 const Pki& pki() {
   return Pki::get();
-}
-
-// The error message thrown by `fn`, or "" if it did not throw io::Error.
-template <class F>
-std::string error_of(F fn) {
-  try {
-    fn();
-  } catch (const io::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // The signer's signature over some bytes verifies with its own certificate (or public key).

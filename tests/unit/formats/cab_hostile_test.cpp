@@ -1,33 +1,14 @@
 // Hostile and unusual cabinets, built byte by byte: lying counts, offsets and sizes, overlapping
 // files, decompression beyond the declared sizes, bad checksums, unsupported methods and unsafe
 // names must all give an io::Error naming the cabinet (and the entry when one is at fault).
-#include <zlib.h>
-
 #include "cab_test_support.hpp"
 
 namespace {
 
 using namespace cabtest;
 
-void le(std::string& b, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) b += static_cast<char>((v >> (8 * i)) & 0xFF);
-}
 void put_le(std::string& b, size_t at, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-
-std::string raw_deflate(const std::string& s) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, s.size()) + 16, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  z.avail_in = static_cast<uInt>(s.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 struct Built {

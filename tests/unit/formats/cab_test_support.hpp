@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "container_test_support.hpp"
 #include "formats/authenticode.hpp"
 #include "formats/factories.hpp"
 #include "io/error.hpp"
@@ -24,90 +25,7 @@
 
 namespace cabtest {
 
-namespace fs = std::filesystem;
-using signet::formats::OpenedFile;
-using signet::formats::Replacement;
-using signet::io::SourcePtr;
-
-struct RunResult {
-  int status = -1;
-  std::string output;
-  bool ok() const { return status == 0; }
-};
-
-inline RunResult run(const std::string& cmd) {
-  RunResult r;
-  FILE* p = ::popen(("(" + cmd + ") 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  r.status = ::pclose(p);
-  return r;
-}
-
-inline std::string q(const fs::path& p) {
-  return "'" + p.string() + "'";
-}
-
-inline void write_file(const fs::path& p, const std::string& bytes) {
-  if (p.has_parent_path()) fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-inline std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-inline std::vector<uint8_t> bytes_of(const std::string& s) {
-  return std::vector<uint8_t>(s.begin(), s.end());
-}
-
-inline std::shared_future<SourcePtr> ready(SourcePtr s) {
-  std::promise<SourcePtr> p;
-  p.set_value(std::move(s));
-  return p.get_future().share();
-}
-
-inline SourcePtr memory(const std::string& s, const std::string& name = "new") {
-  return signet::io::memory_source(bytes_of(s), name);
-}
-
-inline std::string read_entry(const OpenedFile& f, size_t i) {
-  auto v = signet::io::read_all(*f.entry_source(i), 1ull << 32);
-  return std::string(v.begin(), v.end());
-}
-
-inline std::string stream_entry(const OpenedFile& f, size_t i, size_t chunk = 1000) {
-  auto r = f.entry_source(i)->open();
-  std::string out;
-  std::vector<uint8_t> buf(chunk);
-  for (size_t n; (n = r->read(buf)) > 0;) out.append(reinterpret_cast<char*>(buf.data()), n);
-  return out;
-}
-
-inline size_t index_of(const OpenedFile& f, const std::string& path) {
-  for (size_t i = 0; i < f.entries().size(); ++i) {
-    if (f.entries()[i].path == path) return i;
-  }
-  ADD_FAILURE() << "no entry " << path;
-  return 0;
-}
-
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const signet::io::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no io::Error thrown";
-  return "";
-}
+using namespace containertest;
 
 inline const signet::formats::AuthenticodeSignable& signable(const OpenedFile& f) {
   auto* s = dynamic_cast<const signet::formats::AuthenticodeSignable*>(&f);
@@ -239,11 +157,6 @@ inline std::unique_ptr<OpenedFile> open_cab(const fs::path& p, const signet::for
 inline std::unique_ptr<OpenedFile> open_cab_bytes(const std::string& bytes,
                                                   const signet::formats::Limits& l = {}) {
   return signet::formats::cab_format().open(signet::io::memory_source(bytes_of(bytes), "hostile.cab"), l);
-}
-
-inline void rewrite(const OpenedFile& f, const fs::path& out, const std::vector<Replacement>& replaced = {}) {
-  auto file = signet::io::File::create(out);
-  f.write(file, replaced, {});
 }
 
 // Writes `src` to a file.

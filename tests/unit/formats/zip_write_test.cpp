@@ -101,11 +101,11 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     std::string new_stored = "new stored content, longer than before";
     std::string new_deflated;
     for (int i = 0; i < 200000; ++i) new_deflated += "replacement line " + std::to_string(i % 977) + "\n";
-    std::vector<Replacement> rep{{index_of(*z, "stored.txt"), ready(bytes_source(new_stored))},
-                                 {index_of(*z, "dir/deflated.txt"), ready(bytes_source(new_deflated))}};
-    std::vector<Addition> add{{1, "stored.txt.sig", ready(bytes_source("signature bytes"))},
-                              {1, "stored.txt.asc", ready(bytes_source(std::string(10000, 'A')))},
-                              {2, "dir/empty.sig", ready(bytes_source(""))}};
+    std::vector<Replacement> rep{{index_of(*z, "stored.txt"), ready(memory(new_stored))},
+                                 {index_of(*z, "dir/deflated.txt"), ready(memory(new_deflated))}};
+    std::vector<Addition> add{{1, "stored.txt.sig", ready(memory("signature bytes"))},
+                              {1, "stored.txt.asc", ready(memory(std::string(10000, 'A')))},
+                              {2, "dir/empty.sig", ready(memory(""))}};
     auto out = dir() / ("rewritten-" + src.filename().string());
     rewrite(*z, out, rep, add);
 
@@ -220,7 +220,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
   auto z = open_zip(src);
   ASSERT_EQ(z->entries().size(), 65535u);
   auto out = dir() / "more.zip";
-  rewrite(*z, out, {}, {{65534, "extra.sig", ready(bytes_source("sig"))}});
+  rewrite(*z, out, {}, {{65534, "extra.sig", ready(memory("sig"))}});
   auto check = python(dir(), R"(
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.infolist()[-1].filename, z.read('extra.sig'))
@@ -235,7 +235,7 @@ TEST_F(ZipWrite, RejectsBadAdditionsAndPropagatesFailures) {
   auto z = open_zip(make_source("plain.zip"));
   auto out = dir() / "out.zip";
   auto bad_add = [&](const std::string& path) {
-    return error_of([&] { rewrite(*z, out, {}, {{0, path, ready(bytes_source("x"))}}); });
+    return error_of([&] { rewrite(*z, out, {}, {{0, path, ready(memory("x"))}}); });
   };
   EXPECT_NE(bad_add("../evil.sig").find("'../evil.sig': entry name contains a '..' segment"),
             std::string::npos);
@@ -257,7 +257,7 @@ TEST_F(ZipWrite, RejectsBadAdditionsAndPropagatesFailures) {
     std::string name() const override { return "liar"; }
 
    private:
-    SourcePtr real_ = bytes_source("only five");  // readers point into it: keep it alive
+    SourcePtr real_ = memory("only five");  // readers point into it: keep it alive
   };
   std::vector<Replacement> lie{{1, ready(std::make_shared<Liar>())}};
   EXPECT_NE(error_of([&] { rewrite(*z, out, lie); }).find("'stored.txt': new content yielded 9 bytes"),
@@ -267,7 +267,7 @@ TEST_F(ZipWrite, RejectsBadAdditionsAndPropagatesFailures) {
 TEST_F(ZipWrite, AdditionsAtTheEndAndIntoAnEmptyArchive) {
   auto z = open_bytes(build_zip({stored("a.txt", "a"), stored("b.txt", "b")}));
   auto out = dir() / "end.zip";
-  rewrite(*z, out, {}, {{99, "z.sig", ready(bytes_source("z"))}, {0, "a.sig", ready(bytes_source("a"))}});
+  rewrite(*z, out, {}, {{99, "z.sig", ready(memory("z"))}, {0, "a.sig", ready(memory("a"))}});
   auto r = open_zip(out);
   ASSERT_EQ(r->entries().size(), 4u);
   EXPECT_EQ(r->entries()[1].path, "a.sig");
@@ -276,7 +276,7 @@ TEST_F(ZipWrite, AdditionsAtTheEndAndIntoAnEmptyArchive) {
 
   auto empty = open_bytes(build_zip({}, "empty"));
   auto out2 = dir() / "grown.zip";
-  rewrite(*empty, out2, {}, {{0, "only.txt", ready(bytes_source("only"))}});
+  rewrite(*empty, out2, {}, {{0, "only.txt", ready(memory("only"))}});
   EXPECT_TRUE(unzip_ok(out2)) << run("unzip -t " + q(out2)).output;
   EXPECT_EQ(read_entry(*open_zip(out2), 0), "only");
 }
@@ -288,7 +288,7 @@ TEST_F(ZipWrite, WritesAtTheCurrentPositionWithRelativeOffsets) {
     auto f = io::File::create(path);
     std::string head = "HEAD";
     f.write_all(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(head.data()), head.size()));
-    z->write(f, {{1, ready(bytes_source("new b"))}}, {});
+    z->write(f, {{1, ready(memory("new b"))}}, {});
   }
   auto whole = io::file_source(path);
   auto inner = io::range_source(io::FileRange{whole->file_range()->file, 4, whole->size() - 4}, "inner.zip");

@@ -12,34 +12,16 @@
 #include "formats/factories.hpp"
 #include "io/error.hpp"
 #include "methods/factories.hpp"
+#include "methods/method_test_support.hpp"
 
 using namespace signet;
 using actest::Fixtures;
 using actest::q;
+using methodtest::directive;
+using x509test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-config::Directive directive(const std::string& name,
-                            std::vector<std::pair<std::string, std::string>> attrs = {}) {
-  config::Directive d;
-  d.name = name;
-  d.where = io::Location{"config.xml", 7, 5};
-  int col = 20;
-  for (auto& [n, v] : attrs)
-    d.attributes.push_back(config::Attribute{n, v, io::Location{"config.xml", 7, col += 15}});
-  return d;
-}
-
-template <class F>
-std::string error_of(F fn) {
-  try {
-    fn();
-  } catch (const io::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 struct Env {
   io::TempDir temp;
@@ -97,7 +79,7 @@ class NoAppend : public formats::OpenedFile, public formats::AuthenticodeSignabl
 TEST(AuthenticodeSignMethod, AttributesAreValidatedWhenTheConfigurationLoads) {
   EXPECT_NE(error_of([] {
               methods::create_method(directive("authenticode-sign", {{"hash-algorithm", "md5"}}));
-            }).find("config.xml:7:35: hash-algorithm must be sha1, sha256, sha384 or sha512, not 'md5'"),
+            }).find("config.xml:10:35: hash-algorithm must be sha1, sha256, sha384 or sha512, not 'md5'"),
             std::string::npos);
   EXPECT_NE(error_of([] {
               methods::create_method(directive("authenticode-sign", {{"append", "yes"}}));
@@ -274,7 +256,7 @@ TEST(AuthenticodeSignMethod, FormatsWithoutAuthenticodeOrAppendAreErrors) {
   EXPECT_NE(
       error_of([&] {
         methods::create_method(directive("authenticode-sign", {{"append", "true"}}))->apply(in, env.ctx);
-      }).find("config.xml:7:35: append=\"true\" is not supported for this file type"),
+      }).find("config.xml:10:35: append=\"true\" is not supported for this file type"),
       std::string::npos);
   EXPECT_NO_THROW(
       methods::create_method(directive("authenticode-sign", {{"append", "false"}}))->apply(in, env.ctx));

@@ -6,36 +6,19 @@
 #include "io/error.hpp"
 #include "io/source.hpp"
 #include "methods/factories.hpp"
+#include "methods/method_test_support.hpp"
 
 using namespace signet;
+using methodtest::directive;
+using x509test::error_of;
 using x509test::Pki;
 using x509test::q;
 
 namespace {
 
-config::Directive directive(const std::string& name, std::vector<std::pair<std::string, std::string>> attrs) {
-  config::Directive d;
-  d.name = name;
-  d.where = io::Location{"config.xml", 10, 5};
-  int col = 20;
-  for (auto& [n, v] : attrs)
-    d.attributes.push_back(config::Attribute{n, v, io::Location{"config.xml", 10, col += 15}});
-  return d;
-}
-
 std::unique_ptr<methods::Method> make(const config::Directive& d) {
   return d.name == "create-cms-signature" ? methods::make_create_cms_signature(d)
                                           : methods::make_create_raw_signature(d);
-}
-
-template <class F>
-std::string error_of(F fn) {
-  try {
-    fn();
-  } catch (const io::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 methods::Context rsa_ctx() {
@@ -45,8 +28,8 @@ methods::Context rsa_ctx() {
 }
 methods::Context ec_ctx() {
   methods::Context ctx;
-  ctx.x509 =
-      crypto::load_key_file_signer(Pki::get() / "ec-P-256.key", "", Pki::get() / "ec-P-256.crt", std::nullopt);
+  ctx.x509 = crypto::load_key_file_signer(Pki::get() / "ec-P-256.key", "", Pki::get() / "ec-P-256.crt",
+                                          std::nullopt);
   return ctx;
 }
 
