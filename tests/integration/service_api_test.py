@@ -31,6 +31,7 @@ users:
   - {{name: carol, kind: interactive, token: "carol-token"}}
   - {{name: reader, kind: interactive, token: "reader-token", roles: [GlobalReader]}}
   - {{name: projadmin, kind: interactive, token: "projadmin-token", roles: [ProjectAdministrator]}}
+  - {{name: certadmin, kind: interactive, token: "certadmin-token", roles: [CertificateAdministrator]}}
   - {{name: outsider, kind: interactive, token: "outsider-token", roles: [RegularUser]}}
 certificates:
   - {{slug: test-cert, key: {ws.path('pki/cs.key')}, certificate: {ws.path('pki/cs.crt')}, chain: {ws.path('pki/ca.crt')}}}
@@ -571,9 +572,9 @@ try:
     # it); each row is called as every user. Afterwards the document and the matrix must list the
     # same operations, so a route that is added without a matrix row (or not documented) fails here.
     ALICE, READER, PADMIN = "alice(GlobalAdministrator)", "reader(GlobalReader)", "projadmin(ProjectAdministrator)"
-    CI, BOB = "ci(submitter)", "bob(approver)"
-    users = {ALICE: alice, READER: reader, PADMIN: projadmin, CI: ci, BOB: bob, "outsider(RegularUser)": outsider,
-             "anonymous": anon}
+    CI, BOB, CADMIN = "ci(submitter)", "bob(approver)", "certadmin(CertificateAdministrator)"
+    users = {ALICE: alice, READER: reader, PADMIN: projadmin, CADMIN: Client(server.port, "certadmin-token"), CI: ci,
+             BOB: bob, "outsider(RegularUser)": outsider, "anonymous": anon}
     done = rid  # ci's completed test-signing request
 
     def fresh(policy):
@@ -585,7 +586,7 @@ try:
     SUBMITTERS = allow(201, CI, ALICE)
     REQUEST_READERS = allow(200, CI, ALICE, READER, PADMIN)
     APPROVERS = allow(200, ALICE, BOB)
-    MANAGEMENT_READERS = allow(200, ALICE, READER, PADMIN)
+    MANAGEMENT_READERS = allow(200, ALICE, READER, PADMIN, CADMIN)
     PROJECT_EDITORS = allow(200, ALICE, PADMIN)
     AUDIT_READERS = allow(200, ALICE, READER)
     MEMBERS = allow(200, *(n for n in users if n != "anonymous"))
