@@ -84,7 +84,7 @@ class FdStream {
 
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
-    return first_buffer(buffers, false, ec);
+    return first_buffer<net::mutable_buffer>(buffers, false, ec);
   }
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers) {
@@ -92,7 +92,7 @@ class FdStream {
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
-    return first_buffer(buffers, true, ec);
+    return first_buffer<net::const_buffer>(buffers, true, ec);
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers) {
@@ -105,10 +105,10 @@ class FdStream {
 
  private:
   // One read or write on the first non-empty buffer of the sequence, as Beast's streams do.
-  template <class BufferSequence>
+  template <class Buffer, class BufferSequence>
   size_t first_buffer(const BufferSequence& buffers, bool write, error_code& ec) {
     for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
-      auto b = *it;
+      Buffer b = *it;
       if (b.size() == 0) continue;
       return io(const_cast<void*>(static_cast<const void*>(b.data())), b.size(), write, ec);
     }
