@@ -3,7 +3,8 @@
 set -euo pipefail
 signet=$(realpath "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
-var=$root/var
+# SIGNET_VAR: where the PKI, the sample and the service data go; SIGNET_LISTEN: the address to serve on.
+var=${SIGNET_VAR:-$root/var}
 bash "$root/scripts/dev-pki.sh" "$var"
 rm -f "$var/sample-1.0.0.zip"
 (cd "$root/examples/sample/content" && zip -q -X -r "$var/sample-1.0.0.zip" docs bin sbom.xml LICENSE.txt)
@@ -63,16 +64,17 @@ cat <<TXT
 Signing service: $url   (organization $org, OpenAPI: $url/api/openapi.json)
 Admin token:     $token   (also in $data/admin-token; a CI user's token is in $data/ci-token)
 
-Submit, check, download with curl:
-  curl -H "Authorization: Bearer $token" -F projectSlug=demo -F signingPolicySlug=test-signing \\
-       -F artifact=@$var/sample-1.0.0.zip $url/api/v1/$org/SigningRequests/SubmitWithArtifact
-  curl -H "Authorization: Bearer $token" $url/api/v1/$org/SigningRequests/ID/Status
-  curl -H "Authorization: Bearer $token" -o signed.zip $url/api/v1/$org/SigningRequests/ID/SignedArtifact
+Submit, wait for the result, download with curl (copy and paste the three commands):
+  ID=\$(curl -sf -H "Authorization: Bearer $token" -F projectSlug=demo -F signingPolicySlug=test-signing \\
+       -F "artifact=@$var/sample-1.0.0.zip" "$url/api/v1/$org/SigningRequests/SubmitWithArtifact" \\
+       | sed -n 's/.*"signingRequestId":"\([^"]*\)".*/\\1/p')
+  curl -sf -H "Authorization: Bearer $token" "$url/api/v1/$org/SigningRequests/\$ID/Status?waitForCompletionTimeoutInSeconds=30"
+  curl -sf -H "Authorization: Bearer $token" -o signed.zip "$url/api/v1/$org/SigningRequests/\$ID/SignedArtifact"
 Or in one step:
   $signet submit --url $url --organization $org --token $token --project demo --policy test-signing \\
        $var/sample-1.0.0.zip -o /tmp/signed.zip
 release-signing needs one approval: submit with the CI token, then approve as admin:
-  curl -X POST -H "Authorization: Bearer $token" $url/api/v1/$org/SigningRequests/ID/Approve
+  curl -X POST -H "Authorization: Bearer $token" "$url/api/v1/$org/SigningRequests/\$ID/Approve"
 
 Serving in the foreground; Ctrl-C stops the service.
 TXT

@@ -19,8 +19,11 @@ std::vector<uint8_t> unhex(const std::string& hex) {
 
 }  // namespace
 
-std::string audit_canonical_json(const AuditEvent& e) {
-  nlohmann::json j = {
+namespace {
+
+// The fields the hash covers, under the names the canonical form uses.
+nlohmann::json hashed_fields(const AuditEvent& e) {
+  return {
       {"seq", e.seq},
       {"time", format_time(e.time_ms)},
       {"organizationId", e.org_id},
@@ -31,7 +34,12 @@ std::string audit_canonical_json(const AuditEvent& e) {
       {"subjectId", e.subject_id},
       {"data", e.data},
   };
-  return j.dump(-1, ' ', true);
+}
+
+}  // namespace
+
+std::string audit_canonical_json(const AuditEvent& e) {
+  return hashed_fields(e).dump(-1, ' ', true);
 }
 
 std::string audit_hash(const std::string& prev_hash_hex, const AuditEvent& e) {
@@ -43,17 +51,12 @@ std::string audit_hash(const std::string& prev_hash_hex, const AuditEvent& e) {
 }
 
 nlohmann::json audit_event_json(const AuditEvent& e) {
-  return {{"sequenceNumber", e.seq},
-          {"time", format_time(e.time_ms)},
-          {"organizationId", e.org_id},
-          {"actorId", e.actor_id},
-          {"actorName", e.actor_name},
-          {"action", e.action},
-          {"subjectType", e.subject_type},
-          {"subjectId", e.subject_id},
-          {"data", e.data},
-          {"previousHash", e.prev_hash},
-          {"hash", e.hash}};
+  auto j = hashed_fields(e);
+  j.erase("seq");
+  j["sequenceNumber"] = e.seq;
+  j["previousHash"] = e.prev_hash;
+  j["hash"] = e.hash;
+  return j;
 }
 
 void AuditVerifier::add(const AuditEvent& e) {

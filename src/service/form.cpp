@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "service/http_server.hpp"
 #include "service/util.hpp"
 
 namespace signet::service {
@@ -132,29 +133,13 @@ void FormCollector::on_part_end() {
   kind_ = Kind::discard;
 }
 
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 void parse_urlencoded(std::string_view body, FormData& out) {
   for (const auto& item : split(body, '&')) {
     if (item.empty()) continue;
     auto eq = item.find('=');
-    std::string name = url_decode(std::string_view(item).substr(0, eq), true);
+    std::string name = http::percent_decode(std::string_view(item).substr(0, eq), true);
     std::string value =
-        eq == std::string::npos ? "" : url_decode(std::string_view(item).substr(eq + 1), true);
+        eq == std::string::npos ? "" : http::percent_decode(std::string_view(item).substr(eq + 1), true);
     auto key = canonical_field(name);
     if (!key) {
       out.problems.push_back("invalid form field name '" + name.substr(0, 100) + "'");

@@ -65,6 +65,5 @@ class FormCollector : public MultipartHandler {
 
 // application/x-www-form-urlencoded body into the same canonical form.
 void parse_urlencoded(std::string_view body, FormData& out);
-std::string url_decode(std::string_view s, bool plus_is_space);
 
 }  // namespace signet::service

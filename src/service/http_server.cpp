@@ -52,13 +52,15 @@ Response problem(unsigned status, const std::string& detail, const std::string& 
   return r;
 }
 
-std::string percent_decode(std::string_view s) {
+std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out += ' ';
     } else {
       out += s[i];
     }
@@ -82,37 +84,19 @@ class FdStream {
 
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
-    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
-      net::mutable_buffer b = *it;
-      if (b.size() == 0) continue;
-      return io(b.data(), b.size(), false, ec);
-    }
-    ec = {};
-    return 0;
+    return first_buffer<net::mutable_buffer>(buffers, false, ec);
   }
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers) {
-    error_code ec;
-    size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return or_throw([&](error_code& ec) { return read_some(buffers, ec); });
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
-    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
-      net::const_buffer b = *it;
-      if (b.size() == 0) continue;
-      return io(const_cast<void*>(b.data()), b.size(), true, ec);
-    }
-    ec = {};
-    return 0;
+    return first_buffer<net::const_buffer>(buffers, true, ec);
   }
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers) {
-    error_code ec;
-    size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return or_throw([&](error_code& ec) { return write_some(buffers, ec); });
   }
   void write_raw(std::string_view s) {
     error_code ec;
@@ -120,6 +104,24 @@ class FdStream {
   }
 
  private:
+  // One read or write on the first non-empty buffer of the sequence, as Beast's streams do.
+  template <class Buffer, class BufferSequence>
+  size_t first_buffer(const BufferSequence& buffers, bool write, error_code& ec) {
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+      Buffer b = *it;
+      if (b.size() == 0) continue;
+      return io(const_cast<void*>(static_cast<const void*>(b.data())), b.size(), write, ec);
+    }
+    ec = {};
+    return 0;
+  }
+  template <class Op>
+  static size_t or_throw(Op op) {
+    error_code ec;
+    size_t n = op(ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
   size_t io(void* p, size_t n, bool write, error_code& ec) {
     ec = {};
     for (;;) {

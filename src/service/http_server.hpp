@@ -94,6 +94,7 @@ class Server {
   std::atomic<size_t> active_{0};
 };
 
-std::string percent_decode(std::string_view s);
+// %XX escapes (invalid ones are kept as they are); '+' is a space in form bodies only.
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 }  // namespace signet::service::http

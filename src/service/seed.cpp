@@ -60,26 +60,25 @@ class Parser {
     return v.Scalar();
   }
 
-  bool boolean(const YAML::Node& n, const char* key, const std::string& where, bool def) {
+  // An optional scalar of type T; `must` completes "'key' must be ..." when it does not convert.
+  template <class T>
+  T scalar(const YAML::Node& n, const char* key, const std::string& where, T def, const char* must) {
     YAML::Node v = n[key];
     if (!v.IsDefined() || v.IsNull()) return def;
     try {
-      return v.as<bool>();
+      return v.as<T>();
     } catch (const YAML::Exception&) {
-      error(v, where, "'" + std::string(key) + "' must be true or false");
+      error(v, where, "'" + std::string(key) + "' must be " + must);
       return def;
     }
   }
 
+  bool boolean(const YAML::Node& n, const char* key, const std::string& where, bool def) {
+    return scalar<bool>(n, key, where, def, "true or false");
+  }
+
   int integer(const YAML::Node& n, const char* key, const std::string& where, int def) {
-    YAML::Node v = n[key];
-    if (!v.IsDefined() || v.IsNull()) return def;
-    try {
-      return v.as<int>();
-    } catch (const YAML::Exception&) {
-      error(v, where, "'" + std::string(key) + "' must be an integer");
-      return def;
-    }
+    return scalar<int>(n, key, where, def, "an integer");
   }
 
   std::vector<std::string> list(const YAML::Node& n, const char* key, const std::string& where) {

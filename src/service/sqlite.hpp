@@ -32,6 +32,14 @@ class Stmt {
   Stmt& bind(int i, uint64_t v) { return bind(i, static_cast<int64_t>(v)); }
   Stmt& bind_null(int i);
   Stmt& bind_opt(int i, const std::optional<std::string>& v) { return v ? bind(i, *v) : bind_null(i); }
+  Stmt& bind(int i, const std::optional<std::string>& v) { return bind_opt(i, v); }
+  // Binds the arguments to parameters 1, 2, ... in order.
+  template <class... Args>
+  Stmt& bind_all(const Args&... args) {
+    [[maybe_unused]] int i = 0;
+    (bind(++i, args), ...);
+    return *this;
+  }
 
   bool step();  // true: a row is available; false: done
   void run();   // step until done (statements without rows)

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "io/error.hpp"
+#include "service/sqlite_rowmap.hpp"
 #include "service/sqlite_tx.hpp"
 #include "service/util.hpp"
 
@@ -181,27 +182,8 @@ class SqliteStore : public Store {
     SqliteConn conn(file_, false);
     conn.db().exec("BEGIN");
     {
-      sql::Stmt st(
-          conn.db(),
-          "SELECT seq, time_ms, org_id, actor_id, actor_name, action, subject_type, subject_id, data, "
-          "prev_hash, hash FROM audit_events ORDER BY seq");
-      while (st.step()) {
-        AuditEvent e;
-        e.seq = st.integer(0);
-        e.time_ms = st.integer(1);
-        e.org_id = st.text(2);
-        e.actor_id = st.text(3);
-        e.actor_name = st.text(4);
-        e.action = st.text(5);
-        e.subject_type = st.text(6);
-        e.subject_id = st.text(7);
-        std::string data = st.text(8);
-        e.data = nlohmann::json::parse(data, nullptr, false);
-        if (e.data.is_discarded()) e.data = data;
-        e.prev_hash = st.text(9);
-        e.hash = st.text(10);
-        fn(e);
-      }
+      sql::Stmt st(conn.db(), audit_rows().select() + "ORDER BY seq");
+      while (st.step()) fn(audit_rows().read(st));
       sql::Stmt h(conn.db(), "SELECT seq, hash FROM audit_head WHERE id = 1");
       if (h.step()) head = std::make_pair(h.integer(0), h.text(1));
     }

@@ -16,6 +16,16 @@ class SqliteConn {
   sql::Db& db() { return db_; }
   // A prepared statement, reset and ready to bind (cached by SQL text).
   sql::Stmt& stmt(const std::string& sql);
+  // The cached statement with the arguments bound to parameters 1, 2, ...: ready to step.
+  template <class... Args>
+  sql::Stmt& query(const std::string& sql, const Args&... args) {
+    return stmt(sql).bind_all(args...);
+  }
+  // Runs a statement without results.
+  template <class... Args>
+  void run(const std::string& sql, const Args&... args) {
+    query(sql, args...).run();
+  }
   void reset_all();  // ends every pending statement (before COMMIT / ROLLBACK)
 
  private:
@@ -92,12 +102,21 @@ class SqliteTx : public Tx {
   std::vector<AuditEvent> audit_events(const AuditQuery& query) override;
 
  private:
-  std::vector<User> load_users(sql::Stmt& st);
   std::vector<Project> load_projects(sql::Stmt& st);
   std::vector<SigningPolicy> load_policies(sql::Stmt& st);
-  std::vector<SigningRequest> load_requests(sql::Stmt& st);
   SqliteConn& c_;
 };
+
+template <class T>
+std::optional<T> first(std::vector<T> v) {
+  if (v.empty()) return std::nullopt;
+  return std::move(v.front());
+}
+
+template <class T>
+class RowMap;
+// How audit_events rows map to AuditEvent (shared by the Tx and the store's streaming scan).
+const RowMap<AuditEvent>& audit_rows();
 
 // Schema migrations, applied in order on open (PRAGMA user_version counts applied steps).
 void migrate(sql::Db& db);

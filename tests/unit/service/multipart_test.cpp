@@ -10,6 +10,7 @@
 
 #include "io/file.hpp"
 #include "service/form.hpp"
+#include "service/http_server.hpp"
 
 namespace signet::service {
 namespace {
@@ -239,7 +240,7 @@ TEST(ServiceForm, UrlEncoded) {
   EXPECT_EQ(f.value("description"), "a b!");
   EXPECT_EQ(f.value("parameters.v"), "2");
   EXPECT_TRUE(f.problems.empty());
-  EXPECT_EQ(url_decode("%zz%4", false), "%zz%4");
+  EXPECT_EQ(http::percent_decode("%zz%4+", true), "%zz%4 ");
 }
 
 }  // namespace
