@@ -119,19 +119,33 @@ class PeFile final : public OpenedFile, public AuthenticodeSignable, public pe::
     }
     const uint64_t end = layout_.content_end();
     const uint64_t pad = padding();
-    const uint64_t cert_len = (8 + uint64_t{sig.size()} + 7) & ~uint64_t{7};
-    const uint64_t table_off = end + pad;
-    if (table_off + cert_len > 0xffffffffu) {
-      throw io::Error("the file is too large for an Authenticode signature (4 GiB limit)",
-                      io::Location{name_});
+    const uint64_t entry_len = (8 + uint64_t{sig.size()} + 7) & ~uint64_t{7};
+    if (entry_len > 0xffffffffu) {
+      throw io::Error("the signature is too large for a certificate table entry", io::Location{name_});
     }
-    std::vector<uint8_t> table(static_cast<size_t>(cert_len), 0);
-    put32(table.data(), static_cast<uint32_t>(cert_len));
+    std::vector<uint8_t> table(static_cast<size_t>(entry_len), 0);
+    put32(table.data(), static_cast<uint32_t>(entry_len));  // padding included, as signtool writes it
     table[4] = kWinCertRevision & 0xff;
     table[5] = kWinCertRevision >> 8;
     table[6] = kWinCertTypePkcs & 0xff;
     table[7] = kWinCertTypePkcs >> 8;
     std::memcpy(table.data() + 8, sig.data(), sig.size());
+    // An appended (nested) signature replaces only the first entry: any further entries (shim's
+    // second Microsoft signature, say) are kept byte for byte, each padded to 8 bytes.
+    if (extends_first_entry(sig)) {
+      for (size_t i = 1; i < layout_.certificates.size(); ++i) {
+        const auto& c = layout_.certificates[i];
+        const size_t at = table.size();
+        table.resize(at + ((size_t{c.length} + 7) & ~size_t{7}), 0);
+        image_.read(c.offset, std::span<uint8_t>(table.data() + at, c.length));
+      }
+    }
+    const uint64_t cert_len = table.size();
+    const uint64_t table_off = end + pad;
+    if (table_off + cert_len > 0xffffffffu) {
+      throw io::Error("the file is too large for an Authenticode signature (4 GiB limit)",
+                      io::Location{name_});
+    }
     uint8_t dir[8];
     put32(dir, static_cast<uint32_t>(table_off));
     put32(dir + 4, static_cast<uint32_t>(cert_len));
@@ -160,6 +174,24 @@ class PeFile final : public OpenedFile, public AuthenticodeSignable, public pe::
     if (!layout_.cert_dir_offset) {
       throw io::Error("the PE file has no certificate table directory entry (NumberOfRvaAndSizes < 5)",
                       io::Location{name_});
+    }
+  }
+
+  // Whether `sig` is the existing first signature with a signature nested into it (append="true")
+  // rather than a replacement: the same primary signature value over the same content, and more
+  // signatures in total. A replacement is a new signing and never has the same signature value
+  // plus extra nested ones.
+  bool extends_first_entry(std::span<const uint8_t> sig) const {
+    if (layout_.certificates.size() < 2) return false;
+    const std::vector<uint8_t> first = signature();
+    if (first.empty() || layout_.certificates[0].type != kWinCertTypePkcs) return false;
+    try {
+      auto had = crypto::authenticode::parse(first, name_);
+      auto now = crypto::authenticode::parse(sig, name_);
+      return now.size() > had.size() && now[0].signature_value == had[0].signature_value &&
+             now[0].econtent == had[0].econtent;
+    } catch (const io::Error&) {
+      return false;  // an unreadable existing signature cannot have been extended
     }
   }
 
