@@ -14,6 +14,13 @@ namespace {
 
 using Future = std::shared_future<io::SourcePtr>;
 
+// Thrown by tasks that stop because another file already failed. It travels through the futures
+// like any error, but it is never what the user is told: execute() reports the first real failure.
+class Cancelled : public io::Error {
+ public:
+  explicit Cancelled(const std::string& path) : io::Error("cancelled after an earlier failure", {path}) {}
+};
+
 Future ready(io::SourcePtr p) {
   std::promise<io::SourcePtr> pr;
   pr.set_value(std::move(p));
@@ -34,6 +41,12 @@ class Executor {
   }
 
   ~Executor() { drain(); }
+
+  // The first failure that was not a cancellation, null when there was none.
+  std::exception_ptr first_error() {
+    std::lock_guard lock(error_mu_);
+    return first_error_;
+  }
 
   // Waits for every task and writer, whatever happened.
   void drain() {
@@ -67,6 +80,23 @@ class Executor {
   }
 
  private:
+  // Cancels the remaining tasks and remembers the failure if it is the first real one. Called
+  // before the error is handed to any future, so whoever sees a Cancelled later finds it recorded.
+  void failed(const std::exception_ptr& e) {
+    bool real = true;
+    try {
+      std::rethrow_exception(e);
+    } catch (const Cancelled&) {
+      real = false;
+    } catch (...) {
+    }
+    if (real) {
+      std::lock_guard lock(error_mu_);
+      if (!first_error_) first_error_ = e;
+    }
+    cancelled_ = true;  // after recording: no Cancelled exists before the cause is known
+  }
+
   void count_file(const Node& n) {
     if (opt_.progress) opt_.progress->files_total++;
     (void)n;
@@ -82,13 +112,14 @@ class Executor {
   io::SourcePtr run_methods(Node& n, io::SourcePtr cur, std::vector<std::promise<io::SourcePtr>>& added) {
     const formats::OpenedFile* opened = n.opened.get();
     std::unique_ptr<formats::OpenedFile> reopened;
-    if (n.format && cur != n.bytes && !n.methods.empty()) {  // a rebuilt container: its methods see the new bytes
+    if (n.format && cur != n.bytes &&
+        !n.methods.empty()) {  // a rebuilt container: its methods see the new bytes
       reopened = n.format->open(cur, opt_.limits);
       opened = reopened.get();
     }
     size_t added_index = 0;
     for (size_t i = 0; i < n.methods.size(); ++i) {
-      if (cancelled_) throw io::Error("cancelled after an earlier failure", io::Location{n.path});
+      if (cancelled_) throw Cancelled(n.path);
       const auto& m = *n.methods[i];
       methods::Input in{cur, opened, n.name, n.path};
       methods::Output out = m.apply(in, ctx_);
@@ -122,7 +153,7 @@ class Executor {
     for (auto& p : *added) s.added.push_back(p.get_future().share());
     pool_.submit([this, &n, bytes, added] {
       try {
-        if (cancelled_) throw io::Error("cancelled after an earlier failure", io::Location{n.path});
+        if (cancelled_) throw Cancelled(n.path);
         if (opt_.record_digests) n.sha256_before = io::to_hex(io::digest(io::HashAlg::sha256, *n.bytes));
         io::SourcePtr out = run_methods(n, n.bytes, *added);
         bool changed = out != n.bytes;
@@ -132,8 +163,8 @@ class Executor {
         done_file(n.bytes->size());
         bytes->set_value(changed ? out : nullptr);
       } catch (...) {
-        cancelled_ = true;
         auto err = std::current_exception();
+        failed(err);
         bytes->set_exception(err);
         for (auto& p : *added) {
           try {
@@ -188,8 +219,8 @@ class Executor {
         if (opt_.record_digests) n.sha256_after = io::to_hex(io::digest(io::HashAlg::sha256, *cur));
         bytes->set_value(cur);
       } catch (...) {
-        cancelled_ = true;
         auto err = std::current_exception();
+        failed(err);
         bytes->set_exception(err);
         for (auto& p : *own_added) {
           try {
@@ -207,6 +238,8 @@ class Executor {
   const ExecuteOptions& opt_;
   methods::Context ctx_;
   std::atomic<bool> cancelled_{false};
+  std::mutex error_mu_;
+  std::exception_ptr first_error_;
   std::mutex writers_mu_;
   std::vector<std::future<void>> writers_;
   ThreadPool pool_;  // last: destroyed (joined) first
@@ -227,6 +260,9 @@ void execute(Node& root, const Keys& keys, io::File& out, io::TempDir& temp, con
     }
   } catch (...) {
     ex.drain();
+    // A container's writer meets its entries' errors in entry order, so what reached here may be
+    // a cancellation (or a container's wrapping of one) while the cause failed in another entry.
+    if (auto first = ex.first_error()) std::rethrow_exception(first);
     throw;
   }
   ex.drain();
