@@ -262,8 +262,10 @@ void execute(Node& root, const Keys& keys, io::File& out, io::TempDir& temp, con
       // While the file is hashed and signed on the pool, this thread copies it to the output:
       // most signatures change a few bytes and append some, so only those are written afterwards.
       // (On file systems without reflinks the copy costs about as much as the hash.)
+      // (Not for a rebuilt container: its output is a new file, nothing of the input survives.)
       const bool fresh = out.size() == 0 && ::lseek(out.fd(), 0, SEEK_CUR) == 0;
-      const auto base = root.methods.empty() || !fresh ? std::nullopt : root.bytes->file_range();
+      const bool worth = fresh && !root.methods.empty() && !(container && root.changes);
+      const auto base = worth ? root.bytes->file_range() : std::nullopt;
       const uint64_t have = base ? io::copy_ahead(*base, out, [&] { return ex.cancelled(); }) : 0;
       io::SourcePtr result = s.bytes.get();
       const io::Source& final_bytes = result ? *result : *root.bytes;
