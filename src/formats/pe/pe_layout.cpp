@@ -179,8 +179,10 @@ void Image::scan(uint64_t end, const std::function<void(uint64_t, std::span<cons
     const uint64_t at = range_.offset + pos, base = at / page * page;
     const uint64_t len = std::min(kWindow, end - pos);
     const size_t map_len = static_cast<size_t>(at - base + len);
-    void* m = ::mmap(nullptr, map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, range_.file->fd(),
-                     static_cast<off_t>(base));
+    // Small files are read: mapping and unmapping costs more than copying a few pages.
+    void* m = end < kWindow / 16 ? MAP_FAILED
+                                 : ::mmap(nullptr, map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                                          range_.file->fd(), static_cast<off_t>(base));
     const uint8_t* data = nullptr;
     if (m != MAP_FAILED) {
       data = static_cast<const uint8_t*>(m) + (at - base);
