@@ -137,11 +137,11 @@ sh("rm -rf chk && mkdir chk && " + signet + " sign --quiet --config dlls.xml dll
    "osslsigncode verify -CAfile ../ca.crt -in bin/d00/lib00000.dll")
 
 print(f"\nSignet Authenticode benchmark ({os.cpu_count()} cores), best of {runs} unless noted\n")
-print(f"{'case':<36} {'tool':<34} {'wall s':>8} {'peak RSS MiB':>13} {'CPU/wall':>9}")
+print(f"{'case':<36} {'tool':<34} {'wall s':>8} {'CPU s':>7} {'peak RSS MiB':>13} {'CPU/wall':>9}")
 
 
 def line(case, tool, r):
-    print(f"{case:<36} {tool:<34} {r[0]:8.3f} {r[1]:13.1f} {r[2] / r[0]:9.2f}")
+    print(f"{case:<36} {tool:<34} {r[0]:8.3f} {r[2]:7.3f} {r[1]:13.1f} {r[2] / r[0]:9.2f}")
 
 
 case = f"{pe_mb} MiB PE (overlay), sha256"
@@ -151,10 +151,12 @@ line(case, f"osslsigncode sign (best of {max(1, runs - 1)})", ossl)
 line(f"{ndlls} DLLs in a zip", "osslsigncode sign loop (1 run)", loop)
 line(f"{ndlls} DLLs in a zip", "signet sign (deep)", deep)
 print()
-print(f"large PE: signet / openssl dgst = {sig[0] / dgst[0]:.2f}x (goal <= 1.15x); "
+# The machine may be shared: CPU time (user + sys) is the steadier comparison, wall time the goal.
+print(f"large PE: signet / openssl dgst = {sig[0] / dgst[0]:.2f}x wall, {sig[2] / dgst[2]:.2f}x CPU (goal <= 1.15x); "
       f"osslsigncode / openssl dgst = {ossl[0] / dgst[0]:.2f}x; signet peak RSS {sig[1]:.1f} MiB (goal <= 64), "
       f"osslsigncode {ossl[1]:.1f} MiB")
-print(f"deep signing: osslsigncode loop / signet = {loop[0] / deep[0]:.1f}x faster (goal >= 10x); "
+print(f"deep signing: osslsigncode loop / signet = {loop[0] / deep[0]:.1f}x faster wall, "
+      f"{loop[2] / deep[2]:.1f}x less CPU (goal >= 10x); "
       f"{1000 * loop[0] / ndlls:.1f} ms vs {1000 * deep[0] / ndlls:.2f} ms per DLL")
 if not os.environ.get("BENCH_DIR"):
     shutil.rmtree(work, ignore_errors=True)

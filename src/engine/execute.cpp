@@ -1,5 +1,7 @@
 #include "engine/execute.hpp"
 
+#include <unistd.h>
+
 #include <future>
 #include <mutex>
 #include <thread>
@@ -13,6 +15,13 @@ namespace signet::engine {
 namespace {
 
 using Future = std::shared_future<io::SourcePtr>;
+
+// Thrown by tasks that stop because another file already failed. It travels through the futures
+// like any error, but it is never what the user is told: execute() reports the first real failure.
+class Cancelled : public io::Error {
+ public:
+  explicit Cancelled(const std::string& path) : io::Error("cancelled after an earlier failure", {path}) {}
+};
 
 Future ready(io::SourcePtr p) {
   std::promise<io::SourcePtr> pr;
@@ -34,6 +43,14 @@ class Executor {
   }
 
   ~Executor() { drain(); }
+
+  bool cancelled() const { return cancelled_; }
+
+  // The first failure that was not a cancellation, null when there was none.
+  std::exception_ptr first_error() {
+    std::lock_guard lock(error_mu_);
+    return first_error_;
+  }
 
   // Waits for every task and writer, whatever happened.
   void drain() {
@@ -67,6 +84,23 @@ class Executor {
   }
 
  private:
+  // Cancels the remaining tasks and remembers the failure if it is the first real one. Called
+  // before the error is handed to any future, so whoever sees a Cancelled later finds it recorded.
+  void failed(const std::exception_ptr& e) {
+    bool real = true;
+    try {
+      std::rethrow_exception(e);
+    } catch (const Cancelled&) {
+      real = false;
+    } catch (...) {
+    }
+    if (real) {
+      std::lock_guard lock(error_mu_);
+      if (!first_error_) first_error_ = e;
+    }
+    cancelled_ = true;  // after recording: no Cancelled exists before the cause is known
+  }
+
   void count_file(const Node& n) {
     if (opt_.progress) opt_.progress->files_total++;
     (void)n;
@@ -82,13 +116,14 @@ class Executor {
   io::SourcePtr run_methods(Node& n, io::SourcePtr cur, std::vector<std::promise<io::SourcePtr>>& added) {
     const formats::OpenedFile* opened = n.opened.get();
     std::unique_ptr<formats::OpenedFile> reopened;
-    if (n.format && cur != n.bytes && !n.methods.empty()) {  // a rebuilt container: its methods see the new bytes
+    if (n.format && cur != n.bytes &&
+        !n.methods.empty()) {  // a rebuilt container: its methods see the new bytes
       reopened = n.format->open(cur, opt_.limits);
       opened = reopened.get();
     }
     size_t added_index = 0;
     for (size_t i = 0; i < n.methods.size(); ++i) {
-      if (cancelled_) throw io::Error("cancelled after an earlier failure", io::Location{n.path});
+      if (cancelled_) throw Cancelled(n.path);
       const auto& m = *n.methods[i];
       methods::Input in{cur, opened, n.name, n.path};
       methods::Output out = m.apply(in, ctx_);
@@ -122,7 +157,7 @@ class Executor {
     for (auto& p : *added) s.added.push_back(p.get_future().share());
     pool_.submit([this, &n, bytes, added] {
       try {
-        if (cancelled_) throw io::Error("cancelled after an earlier failure", io::Location{n.path});
+        if (cancelled_) throw Cancelled(n.path);
         if (opt_.record_digests) n.sha256_before = io::to_hex(io::digest(io::HashAlg::sha256, *n.bytes));
         io::SourcePtr out = run_methods(n, n.bytes, *added);
         bool changed = out != n.bytes;
@@ -132,8 +167,8 @@ class Executor {
         done_file(n.bytes->size());
         bytes->set_value(changed ? out : nullptr);
       } catch (...) {
-        cancelled_ = true;
         auto err = std::current_exception();
+        failed(err);
         bytes->set_exception(err);
         for (auto& p : *added) {
           try {
@@ -188,8 +223,8 @@ class Executor {
         if (opt_.record_digests) n.sha256_after = io::to_hex(io::digest(io::HashAlg::sha256, *cur));
         bytes->set_value(cur);
       } catch (...) {
-        cancelled_ = true;
         auto err = std::current_exception();
+        failed(err);
         bytes->set_exception(err);
         for (auto& p : *own_added) {
           try {
@@ -207,6 +242,8 @@ class Executor {
   const ExecuteOptions& opt_;
   methods::Context ctx_;
   std::atomic<bool> cancelled_{false};
+  std::mutex error_mu_;
+  std::exception_ptr first_error_;
   std::mutex writers_mu_;
   std::vector<std::future<void>> writers_;
   ThreadPool pool_;  // last: destroyed (joined) first
@@ -222,11 +259,27 @@ void execute(Node& root, const Keys& keys, io::File& out, io::TempDir& temp, con
       ex.write_root_container(root, out);
     } else {
       auto s = ex.schedule(root);
+      // While the file is hashed and signed on the pool, this thread copies it to the output:
+      // most signatures change a few bytes and append some, so only those are written afterwards.
+      // (On file systems without reflinks the copy costs about as much as the hash.)
+      // (Not for a rebuilt container: its output is a new file, nothing of the input survives.)
+      const bool fresh = out.size() == 0 && ::lseek(out.fd(), 0, SEEK_CUR) == 0;
+      const bool worth = fresh && !root.methods.empty() && !(container && root.changes);
+      const auto base = worth ? root.bytes->file_range() : std::nullopt;
+      const uint64_t have = base ? io::copy_ahead(*base, out, [&] { return ex.cancelled(); }) : 0;
       io::SourcePtr result = s.bytes.get();
-      io::copy_to(result ? *result : *root.bytes, out);
+      const io::Source& final_bytes = result ? *result : *root.bytes;
+      if (base) {
+        io::copy_over(final_bytes, out, *base, have);
+      } else {
+        io::copy_to(final_bytes, out);
+      }
     }
   } catch (...) {
     ex.drain();
+    // A container's writer meets its entries' errors in entry order, so what reached here may be
+    // a cancellation (or a container's wrapping of one) while the cause failed in another entry.
+    if (auto first = ex.first_error()) std::rethrow_exception(first);
     throw;
   }
   ex.drain();

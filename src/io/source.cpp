@@ -1,5 +1,6 @@
 #include "io/source.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -225,6 +226,93 @@ void copy_to(const Source& src, File& out) {
     return;
   }
   for_each_chunk(src, [&](std::span<const uint8_t> c) { out.write_all(c); });
+}
+
+namespace {
+
+// copy_file_range of [in_off, in_off + len) to `out_off`; plain reads and writes where the kernel
+// cannot.
+void copy_range_at(const FileRange& r, uint64_t in_off, uint64_t len, File& out, uint64_t out_off) {
+  loff_t src = static_cast<loff_t>(r.offset + in_off), dst = static_cast<loff_t>(out_off);
+  while (len > 0) {
+    ssize_t n = ::copy_file_range(r.file->fd(), &src, out.fd(), &dst,
+                                  static_cast<size_t>(std::min<uint64_t>(len, 1ull << 30)), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) break;
+      throw Error(std::string("copy failed: ") + std::strerror(errno), Location{out.path().string()});
+    }
+    if (n == 0) throw Error("file is shorter than expected", Location{r.file->path().string()});
+    len -= static_cast<uint64_t>(n);
+  }
+  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(len, kChunk)));
+  while (len > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
+    r.file->read_exact(static_cast<uint64_t>(src) - r.offset, std::span<uint8_t>(buf.data(), want));
+    for (size_t done = 0; done < want;) {
+      ssize_t n = ::pwrite(out.fd(), buf.data() + done, want - done, dst + static_cast<loff_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        throw Error(std::string("write failed: ") + std::strerror(errno), Location{out.path().string()});
+      done += static_cast<size_t>(n);
+    }
+    src += static_cast<loff_t>(want);
+    dst += static_cast<loff_t>(want);
+    len -= want;
+  }
+}
+
+}  // namespace
+
+uint64_t copy_ahead(const FileRange& src, File& out, const std::function<bool()>& stop) {
+  constexpr uint64_t kSlice = 32 << 20;
+  uint64_t done = 0;
+  while (done < src.size && !stop()) {
+    const uint64_t n = std::min(kSlice, src.size - done);
+    copy_range_at(src, done, n, out, done);
+    // Advisory: errors only mean the fsync at commit does all the waiting.
+    (void)::sync_file_range(out.fd(), static_cast<off_t>(done), static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
+    done += n;
+  }
+  return done;
+}
+
+void copy_over(const Source& src, File& out, const FileRange& base, uint64_t have) {
+  std::vector<Piece> pieces = src.pieces();
+  if (pieces.empty()) {
+    if (auto r = src.file_range()) {
+      pieces.push_back(Piece{*r, {}});
+    } else {  // nothing to keep: write it all again
+      if (::lseek(out.fd(), 0, SEEK_SET) < 0) throw Error("seek failed", Location{out.path().string()});
+      copy_to(src, out);
+      if (::ftruncate(out.fd(), static_cast<off_t>(src.size())) != 0)
+        throw Error(std::string("truncate failed: ") + std::strerror(errno), Location{out.path().string()});
+      return;
+    }
+  }
+  uint64_t pos = 0;
+  for (const auto& p : pieces) {
+    const uint64_t len = p.range ? p.range->size : p.bytes.size();
+    if (p.range) {
+      const bool in_place =
+          p.range->file == base.file && p.range->offset == base.offset + pos && pos + len <= have;
+      if (!in_place) copy_range_at(*p.range, 0, len, out, pos);
+    } else {
+      for (size_t done = 0; done < p.bytes.size();) {
+        ssize_t n =
+            ::pwrite(out.fd(), p.bytes.data() + done, p.bytes.size() - done, static_cast<off_t>(pos + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+          throw Error(std::string("write failed: ") + std::strerror(errno), Location{out.path().string()});
+        done += static_cast<size_t>(n);
+      }
+    }
+    pos += len;
+  }
+  if (pos != src.size()) throw Error("pieces do not add up to the size", Location{src.name()});
+  if (::ftruncate(out.fd(), static_cast<off_t>(pos)) != 0 ||
+      ::lseek(out.fd(), static_cast<off_t>(pos), SEEK_SET) < 0)
+    throw Error(std::string("truncate failed: ") + std::strerror(errno), Location{out.path().string()});
 }
 
 }  // namespace signet::io

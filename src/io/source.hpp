@@ -70,4 +70,15 @@ FileRange materialize(const Source& src, TempDir& dir);
 // Copy a source to a file descriptor at its current position (copy_file_range when possible).
 void copy_to(const Source& src, File& out);
 
+// Copies `src` to `out` from offset 0 ahead of time, while the file is still being signed: in
+// slices, starting each slice's write-back at once (so the fsync at commit has little left to
+// wait for), stopping early when stop() turns true. Returns how many bytes were copied.
+uint64_t copy_ahead(const FileRange& src, File& out, const std::function<bool()>& stop);
+
+// Makes `out`, which holds the first `have` bytes of `base` from offset 0 (see copy_ahead), equal
+// to `src`: only the parts of `src` that are not `base`'s own bytes at the same offset are written
+// (a signed PE is its original with a few header bytes patched and a table appended); then `out`
+// is cut to src.size() and its position left at the end.
+void copy_over(const Source& src, File& out, const FileRange& base, uint64_t have);
+
 }  // namespace signet::io

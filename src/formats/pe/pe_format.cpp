@@ -21,7 +21,6 @@ namespace signet::formats {
 
 namespace {
 
-constexpr size_t kChunk = 4 << 20;
 constexpr uint16_t kWinCertRevision = 0x0200;
 constexpr uint16_t kWinCertTypePkcs = 0x0002;
 
@@ -119,19 +118,33 @@ class PeFile final : public OpenedFile, public AuthenticodeSignable, public pe::
     }
     const uint64_t end = layout_.content_end();
     const uint64_t pad = padding();
-    const uint64_t cert_len = (8 + uint64_t{sig.size()} + 7) & ~uint64_t{7};
-    const uint64_t table_off = end + pad;
-    if (table_off + cert_len > 0xffffffffu) {
-      throw io::Error("the file is too large for an Authenticode signature (4 GiB limit)",
-                      io::Location{name_});
+    const uint64_t entry_len = (8 + uint64_t{sig.size()} + 7) & ~uint64_t{7};
+    if (entry_len > 0xffffffffu) {
+      throw io::Error("the signature is too large for a certificate table entry", io::Location{name_});
     }
-    std::vector<uint8_t> table(static_cast<size_t>(cert_len), 0);
-    put32(table.data(), static_cast<uint32_t>(cert_len));
+    std::vector<uint8_t> table(static_cast<size_t>(entry_len), 0);
+    put32(table.data(), static_cast<uint32_t>(entry_len));  // padding included, as signtool writes it
     table[4] = kWinCertRevision & 0xff;
     table[5] = kWinCertRevision >> 8;
     table[6] = kWinCertTypePkcs & 0xff;
     table[7] = kWinCertTypePkcs >> 8;
     std::memcpy(table.data() + 8, sig.data(), sig.size());
+    // An appended (nested) signature replaces only the first entry: any further entries (shim's
+    // second Microsoft signature, say) are kept byte for byte, each padded to 8 bytes.
+    if (extends_first_entry(sig)) {
+      for (size_t i = 1; i < layout_.certificates.size(); ++i) {
+        const auto& c = layout_.certificates[i];
+        const size_t at = table.size();
+        table.resize(at + ((size_t{c.length} + 7) & ~size_t{7}), 0);
+        image_.read(c.offset, std::span<uint8_t>(table.data() + at, c.length));
+      }
+    }
+    const uint64_t cert_len = table.size();
+    const uint64_t table_off = end + pad;
+    if (table_off + cert_len > 0xffffffffu) {
+      throw io::Error("the file is too large for an Authenticode signature (4 GiB limit)",
+                      io::Location{name_});
+    }
     uint8_t dir[8];
     put32(dir, static_cast<uint32_t>(table_off));
     put32(dir + 4, static_cast<uint32_t>(cert_len));
@@ -163,6 +176,24 @@ class PeFile final : public OpenedFile, public AuthenticodeSignable, public pe::
     }
   }
 
+  // Whether `sig` is the existing first signature with a signature nested into it (append="true")
+  // rather than a replacement: the same primary signature value over the same content, and more
+  // signatures in total. A replacement is a new signing and never has the same signature value
+  // plus extra nested ones.
+  bool extends_first_entry(std::span<const uint8_t> sig) const {
+    if (layout_.certificates.size() < 2) return false;
+    const std::vector<uint8_t> first = signature();
+    if (first.empty() || layout_.certificates[0].type != kWinCertTypePkcs) return false;
+    try {
+      auto had = crypto::authenticode::parse(first, name_);
+      auto now = crypto::authenticode::parse(sig, name_);
+      return now.size() > had.size() && now[0].signature_value == had[0].signature_value &&
+             now[0].econtent == had[0].econtent;
+    } catch (const io::Error&) {
+      return false;  // an unreadable existing signature cannot have been extended
+    }
+  }
+
   uint64_t padding() const { return (8 - layout_.content_end() % 8) % 8; }
 
   // The hashed byte ranges, in file order.
@@ -171,25 +202,21 @@ class PeFile final : public OpenedFile, public AuthenticodeSignable, public pe::
     return {{0, cks}, {cks + 4, dir}, {dir + 8, end}};
   }
 
-  // One pass over the hashed ranges in large chunks, hashing and summing each chunk while it is
-  // in cache. (A reader thread per chunk measured slower on two busy cores: the word sum costs
-  // about a sixth of SHA-256, less than the hand-offs.)
+  // One pass over the hashed ranges, hashing and summing each part while it is in cache. (A
+  // reader thread per chunk measured slower on two busy cores: the word sum costs about a sixth of
+  // SHA-256, less than the hand-offs.)
   WordSum scan(io::Hasher* h) const {
     const auto ranges = parts();
-    const uint64_t end = layout_.content_end();
-    std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(kChunk, end)));
     WordSum sum;
-    for (uint64_t pos = 0; pos < end; pos += kChunk) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, end - pos));
-      image_.read(pos, std::span<uint8_t>(buf.data(), n));
+    image_.scan(layout_.content_end(), [&](uint64_t pos, std::span<const uint8_t> chunk) {
       for (const auto& [b, e] : ranges) {
-        const uint64_t lo = std::max(b, pos), hi = std::min(e, pos + n);
+        const uint64_t lo = std::max(b, pos), hi = std::min(e, pos + chunk.size());
         if (lo >= hi) continue;
-        std::span<const uint8_t> part(buf.data() + (lo - pos), static_cast<size_t>(hi - lo));
+        auto part = chunk.subspan(static_cast<size_t>(lo - pos), static_cast<size_t>(hi - lo));
         if (h) h->update(part);
         sum.add(lo, part);
       }
-    }
+    });
     return sum;
   }
 

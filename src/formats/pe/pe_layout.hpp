@@ -3,6 +3,7 @@
 // Signature Format").
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -22,6 +23,10 @@ class Image {
   void read(uint64_t offset, std::span<uint8_t> buf) const {
     range_.file->read_exact(range_.offset + offset, buf);
   }
+  // Calls fn(offset, bytes) for consecutive parts of [0, end), in order, each at most a few hundred
+  // KiB (so a hash and a sum over the same part find it in cache). Throws io::Error when the file
+  // is shorter than `end`.
+  void scan(uint64_t end, const std::function<void(uint64_t, std::span<const uint8_t>)>& fn) const;
   // Bytes [from, to) as a piece of a pieced source.
   io::Piece piece(uint64_t from, uint64_t to) const {
     return io::Piece{io::FileRange{range_.file, range_.offset + from, to - from}, {}};

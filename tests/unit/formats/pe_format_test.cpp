@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 
 #include "crypto/authenticode.hpp"
 #include "crypto/authenticode_test_support.hpp"
@@ -58,6 +59,13 @@ fs::path tampered_copy(const fs::path& p, uint64_t offset) {
   fs::path dst = p.string() + ".tampered";
   x509test::write_file(dst, bytes);
   return dst;
+}
+
+uint32_t get32(const std::vector<uint8_t>& d, size_t off) {
+  return d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (static_cast<uint32_t>(d[off + 3]) << 24);
+}
+void set32(std::vector<uint8_t>& d, size_t off, uint32_t v) {
+  for (int i = 0; i < 4; ++i) d[off + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 std::string calculated_digest(const std::string& osslsigncode_output) {
@@ -249,19 +257,158 @@ TEST(PeFormat, DebianSignedFilesParse) {
   EXPECT_NE(list.out.find("signature 2"), std::string::npos) << list.out;
 }
 
+// ---- append on files with several certificate-table entries -------------------------------------
+
+namespace {
+
+// Appends a Signet SHA-256 signature to `in` as signtool does (nested into the first entry's
+// primary signature); returns the written file.
+fs::path append_sign(const fs::path& in, const std::string& out_name) {
+  auto pe = open_pe(in);
+  const auto& s = signable(*pe);
+  crypto::authenticode::SignOptions o;
+  o.description = "Signet appended";
+  auto sig =
+      crypto::authenticode::sign(*signer(), s.indirect_data_attribute(), s.authenticode_digest(o.hash), o);
+  auto nested = crypto::authenticode::add_nested_signature(s.signature(), sig);
+  io::TempDir temp;
+  auto out = s.embed(nested, temp);
+  fs::path dst = x509test::scratch() / out_name;
+  x509test::write_file(dst, io::read_all(*out, 1 << 30));
+  return dst;
+}
+
+std::vector<std::vector<uint8_t>> entries_of(const fs::path& p) {
+  auto pe = open_pe(p);
+  return dynamic_cast<const formats::pe::CertificateTable&>(*pe).all_signatures();
+}
+
+// "signature N" lines of `sbverify --list` (it walks the certificate table itself).
+int sbverify_count(const fs::path& p) {
+  auto r = actest::tool("sbverify --list " + q(p));
+  std::regex re("^signature [0-9]+$");
+  int n = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) n += std::regex_match(line, re);
+  return n;
+}
+
+// The PE32+ certificate directory entry (offset, size) of `bytes`.
+std::pair<uint32_t, uint32_t> cert_dir(const std::vector<uint8_t>& b) {
+  const size_t dir = get32(b, 0x3c) + 24 + 112 + 4 * 8;
+  return {get32(b, dir), get32(b, dir + 4)};
+}
+
+// A copy of `p` whose certificate table holds only its first entry (the checksum is refreshed).
+fs::path first_entry_only(const fs::path& p) {
+  auto b = x509test::read_file(p);
+  auto [off, size] = cert_dir(b);
+  const uint32_t len = (get32(b, off) + 7) & ~uint32_t{7};
+  b.resize(off + len);
+  set32(b, get32(b, 0x3c) + 24 + 112 + 4 * 8 + 4, len);
+  fs::path dst = p.string() + ".first";
+  x509test::write_file(dst, b);
+  auto r = actest::tool(
+      "/usr/bin/python3 -c \"import pefile,sys; p=pefile.PE(sys.argv[1]); "
+      "p.OPTIONAL_HEADER.CheckSum=p.generate_checksum(); p.write(sys.argv[1])\" " +
+      q(dst));
+  EXPECT_EQ(r.rc, 0) << r.out;
+  return dst;
+}
+
+// Checks the appended output: every original entry after the first kept byte for byte, the first
+// now holding its old signature plus ours, the table running to the end of the file, the
+// checksum right, and the independent tools reading it.
+void expect_appended(const fs::path& in, const fs::path& out) {
+  auto before = entries_of(in);
+  auto after = entries_of(out);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 1; i < before.size(); ++i) EXPECT_EQ(after[i], before[i]) << "entry " << i + 1;
+  auto had = crypto::authenticode::parse(before[0]);
+  auto now = crypto::authenticode::parse(after[0]);
+  ASSERT_EQ(now.size(), had.size() + 1);
+  EXPECT_EQ(now[0].signature_value, had[0].signature_value);
+  EXPECT_EQ(now.back().program_name, "Signet appended");
+  EXPECT_EQ(sbverify_count(out), static_cast<int>(before.size()));
+  auto bytes = x509test::read_file(out);
+  auto [off, size] = cert_dir(bytes);
+  EXPECT_EQ(uint64_t{off} + size, bytes.size());
+  EXPECT_EQ(off % 8, 0u);
+  EXPECT_EQ(size % 8, 0u);
+  EXPECT_TRUE(pefile_checksum_ok(out));
+  // osslsigncode refuses tables of several entries ("Corrupted attribute certificate table", on
+  // Debian's shim as well), so it checks the first entry alone: our nested signature verifies.
+  fs::path first = first_entry_only(out);
+  auto v = actest::osslsigncode_verify(first, static_cast<int>(had.size()));
+  EXPECT_EQ(v.rc, 0) << v.out;
+  // Negative control: one byte of the code changed.
+  EXPECT_NE(actest::osslsigncode_verify(tampered_copy(first, 0x400 + 17), static_cast<int>(had.size())).rc,
+            0);
+}
+
+}  // namespace
+
+TEST(PeAppend, KeepsEveryCertificateTableEntry) {
+  // A fixture with two WIN_CERTIFICATE entries: a Signet-signed hello.exe plus a second entry
+  // holding another signature over the same digest (as Debian's shim carries two).
+  ACTEST_REQUIRE_FIXTURES();
+  fs::path one = sign_file(Fixtures::get() / "hello.exe", "one-entry.exe");
+  fs::path other = sign_file(Fixtures::get() / "hello.exe", "other-entry.exe");
+  auto bytes = x509test::read_file(one);
+  auto second = entries_of(other).at(0);
+  auto [off, size] = cert_dir(bytes);
+  ASSERT_EQ(uint64_t{off} + size, bytes.size());
+  std::vector<uint8_t> entry(8 + second.size() + 3, 0);  // dwLength not a multiple of 8: padded
+  set32(entry, 0, static_cast<uint32_t>(entry.size()));
+  entry[5] = 0x02;  // revision 0x0200
+  entry[6] = 0x02;  // WIN_CERT_TYPE_PKCS_SIGNED_DATA
+  std::copy(second.begin(), second.end(), entry.begin() + 8);
+  bytes.insert(bytes.end(), entry.begin(), entry.end());
+  bytes.resize((bytes.size() + 7) & ~size_t{7}, 0);
+  const size_t dir = get32(bytes, 0x3c) + 24 + 112 + 4 * 8;
+  set32(bytes, dir + 4, static_cast<uint32_t>(bytes.size() - off));
+  fs::path two = x509test::scratch() / "two-entries.exe";
+  x509test::write_file(two, bytes);
+  ASSERT_EQ(entries_of(two).size(), 2u);
+  ASSERT_EQ(sbverify_count(two), 2);
+
+  fs::path appended = append_sign(two, "two-entries-appended.exe");
+  expect_appended(two, appended);
+  // Both entries' primary signatures are ours: sbverify checks the whole table.
+  auto sb = actest::sbverify(appended);
+  EXPECT_EQ(sb.rc, 0) << sb.out;
+  EXPECT_NE(actest::sbverify(tampered_copy(appended, 0x400 + 17)).rc, 0);
+  // The original signature (index 0) still verifies too.
+  EXPECT_EQ(actest::osslsigncode_verify(first_entry_only(appended), 0).rc, 0);
+  // Appending again nests a third signature and still keeps the second entry.
+  fs::path twice = append_sign(appended, "two-entries-appended-twice.exe");
+  expect_appended(appended, twice);
+
+  // Without append, the signature replaces every entry.
+  fs::path replaced = sign_file(two, "two-entries-replaced.exe");
+  EXPECT_EQ(entries_of(replaced).size(), 1u);
+  EXPECT_EQ(sbverify_count(replaced), 1);
+  EXPECT_EQ(actest::osslsigncode_verify(replaced, 0).rc, 0);
+}
+
+TEST(PeAppend, DebianShimKeepsBothMicrosoftSignatures) {
+  ACTEST_REQUIRE_FIXTURES();
+  std::string why;
+  auto shim = actest::debian_file("shim", &why);
+  if (!shim) GTEST_SKIP() << why;
+  ASSERT_EQ(entries_of(*shim).size(), 2u);
+  fs::path out = append_sign(*shim, "shim-appended.efi");
+  expect_appended(*shim, out);
+  auto list = actest::tool("sbverify --list " + q(out));
+  EXPECT_NE(list.out.find("Microsoft UEFI CA 2023"), std::string::npos) << list.out;
+}
+
 // ---- hostile input -------------------------------------------------------------------------------
 
 namespace {
 
 std::vector<uint8_t> fixture_bytes(const std::string& name) {
   return x509test::read_file(Fixtures::get() / name);
-}
-
-uint32_t get32(const std::vector<uint8_t>& d, size_t off) {
-  return d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (static_cast<uint32_t>(d[off + 3]) << 24);
-}
-void set32(std::vector<uint8_t>& d, size_t off, uint32_t v) {
-  for (int i = 0; i < 4; ++i) d[off + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 // Opening the bytes must throw an io::Error naming the file and containing `want`.
