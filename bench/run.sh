@@ -8,6 +8,11 @@ set -euo pipefail
 signet=$(realpath "${1:-build/signet}")
 root=$(cd "$(dirname "$0")/.." && pwd)
 /usr/bin/python3 "$root/bench/bench.py" "$signet" "$root"
+# Authenticode: a 1 GiB PE against osslsigncode and openssl dgst; 2,000 DLLs deep-signed against an
+# osslsigncode loop (BENCH_PE_MB, BENCH_DLLS, BENCH_RUNS override).
+echo
+echo "== Authenticode (bench/pe_bench.py)"
+/usr/bin/python3 "$root/bench/pe_bench.py" "$signet"
 # The signing service end to end (submit, process, download over loopback HTTP) at concurrency
 # 1, 8 and 64; BENCH_SERVICE_LEVELS and BENCH_SERVICE_REQUESTS override the levels and the count.
 echo
