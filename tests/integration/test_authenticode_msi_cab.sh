@@ -73,13 +73,16 @@ for f in MainExe:main.exe CommonDll:libs/common.dll; do
   key=${f%%:*} path=${f#*:}
   size=$(stat -c %s "x/Program Files/MyProduct/$path")
   orig=$(stat -c %s "src/$path")
-  msiinfo export signed.msi File | grep -qP "^$key\t[^\t]*\t[^\t]*\t$size\t" && pass "File.FileSize of $key is $size" ||
-    { msiinfo export signed.msi File >&2; fail "File.FileSize of $key is not $size"; }
+  # Captured first: `msiinfo | grep -q` under pipefail fails at random when grep exits early (SIGPIPE).
+  table=$(msiinfo export signed.msi File | tr -d '\r')
+  grep -qP "^$key\t[^\t]*\t[^\t]*\t$size\t" <<<"$table" && pass "File.FileSize of $key is $size" ||
+    { echo "$table" >&2; fail "File.FileSize of $key is not $size"; }
   [ "$size" != "$orig" ] || fail "$path did not grow when signed"
   # wixl hashed these unversioned files: MsiFileHash must hold the MD5 of the signed bytes.
   want=$(/usr/bin/python3 -c "import hashlib,struct,sys; print('\t'.join(str(v) for v in struct.unpack('<4i', hashlib.md5(open(sys.argv[1],'rb').read()).digest())))" "x/Program Files/MyProduct/$path")
-  msiinfo export signed.msi MsiFileHash | tr -d '\r' | grep -qP "^$key\t0\t$want\$" && pass "MsiFileHash of $key matches" ||
-    { msiinfo export signed.msi MsiFileHash >&2; fail "MsiFileHash of $key is not the MD5 of the signed file"; }
+  hashes=$(msiinfo export signed.msi MsiFileHash | tr -d '\r')
+  grep -qP "^$key\t0\t$want\$" <<<"$hashes" && pass "MsiFileHash of $key matches" ||
+    { echo "$hashes" >&2; fail "MsiFileHash of $key is not the MD5 of the signed file"; }
 done
 # Negative control: a byte inside the embedded cabinet.
 off=$(/usr/bin/python3 -c "import sys; d=open('signed.msi','rb').read(); print(d.find(b'MSCF')+5000)")

@@ -7,7 +7,7 @@ mkdir in && printf 'a\n' > in/a.txt && printf 'b\n' > in/b.txt && printf '<root/
 (cd in && zip -q ../app.zip a.txt b.txt c.xml)
 KEY=(--key pki/cs.key --cert pki/cs.crt)
 write() { cat > "$1"; }
-no_output() { [ ! -e out.zip ] || fail "output was created"; ls -a | grep -q 'out.zip.*tmp' && fail "temp output left"; pass "no output file"; }
+no_output() { [ ! -e out.zip ] || fail "output was created"; ls -a | grep 'out.zip.*tmp' >/dev/null && fail "temp output left"; pass "no output file"; }
 
 write missing-attr.xml <<'XML'
 <?xml version="1.0"?>
